@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * hostacct: per-workload CPU and memory accounting over generic netlink.
+ *
+ * Documentation/netlink/specs/hostacct.yaml describes the same family; the
+ * two must agree (make check verifies it). Attribute and command numbers
+ * start at 1 and are never reused. 64-bit values are u64 aligned with the
+ * set's PAD attribute. Counters are cumulative and never reset by reading.
+ */
+#ifndef _UAPI_LINUX_HOSTACCT_H
+#define _UAPI_LINUX_HOSTACCT_H
+
+#define HOSTACCT_FAMILY_NAME	"hostacct"
+#define HOSTACCT_FAMILY_VERSION	1
+
+/**
+ * enum hostacct_class - workload classes
+ * @HOSTACCT_CLASS_KERNEL: all kernel threads, one workload with id 0
+ * @HOSTACCT_CLASS_NATIVE: a user process that is neither a VMM nor part
+ *	of a container; id is its tgid
+ * @HOSTACCT_CLASS_KVM: a process holding a KVM VM file descriptor (a VMM);
+ *	id is its tgid
+ * @HOSTACCT_CLASS_CONTAINER: the tasks of a cgroup v2 subtree that hosts a
+ *	container; id is the cgroup id of the subtree's top cgroup
+ */
+enum hostacct_class {
+	HOSTACCT_CLASS_KERNEL = 1,
+	HOSTACCT_CLASS_NATIVE,
+	HOSTACCT_CLASS_KVM,
+	HOSTACCT_CLASS_CONTAINER,
+
+	/* private: */
+	__HOSTACCT_CLASS_MAX,
+	HOSTACCT_CLASS_MAX = (__HOSTACCT_CLASS_MAX - 1)
+};
+
+/* Attributes of HOSTACCT_CMD_HOST_GET replies (the request takes none). */
+enum {
+	HOSTACCT_A_HOST_PAD = 1,
+	HOSTACCT_A_HOST_KERNEL_RELEASE,		/* string */
+	HOSTACCT_A_HOST_MODULE_VERSION,		/* string */
+	HOSTACCT_A_HOST_TIMESTAMP_NS,		/* u64, CLOCK_BOOTTIME */
+	HOSTACCT_A_HOST_NR_CPUS_ONLINE,		/* u32 */
+	HOSTACCT_A_HOST_MEM_TOTAL_BYTES,	/* u64, MemTotal */
+	HOSTACCT_A_HOST_MEM_FREE_BYTES,		/* u64, MemFree */
+	HOSTACCT_A_HOST_MEM_AVAILABLE_BYTES,	/* u64, MemAvailable */
+	/* CPU time summed over all CPUs, as the "cpu" line of /proc/stat */
+	HOSTACCT_A_HOST_CPU_USER_NS,		/* u64, includes guest */
+	HOSTACCT_A_HOST_CPU_NICE_NS,		/* u64, includes guest-nice */
+	HOSTACCT_A_HOST_CPU_SYSTEM_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_IDLE_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_IOWAIT_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_IRQ_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_SOFTIRQ_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_STEAL_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_GUEST_NS,		/* u64 */
+	HOSTACCT_A_HOST_CPU_GUEST_NICE_NS,	/* u64 */
+
+	__HOSTACCT_A_HOST_MAX,
+	HOSTACCT_A_HOST_MAX = (__HOSTACCT_A_HOST_MAX - 1)
+};
+
+/*
+ * Attributes of HOSTACCT_CMD_WORKLOAD_GET. In requests: CLASS and ID select
+ * one workload (do); CLASS_MASK, PID and CGROUP_ID filter a dump.
+ */
+enum {
+	HOSTACCT_A_WORKLOAD_PAD = 1,
+	HOSTACCT_A_WORKLOAD_CLASS,		/* u32, enum hostacct_class */
+	HOSTACCT_A_WORKLOAD_ID,			/* u64 */
+	HOSTACCT_A_WORKLOAD_NAME,		/* string */
+	HOSTACCT_A_WORKLOAD_LEADER_PID,		/* u32, initial pid namespace */
+	HOSTACCT_A_WORKLOAD_CGROUP_ID,		/* u64 */
+	HOSTACCT_A_WORKLOAD_CGROUP_PATH,	/* string */
+	HOSTACCT_A_WORKLOAD_CONTAINER_ID,	/* u64, enclosing container */
+	HOSTACCT_A_WORKLOAD_NR_PROCS,		/* u32 */
+	HOSTACCT_A_WORKLOAD_NR_THREADS,		/* u32 */
+	HOSTACCT_A_WORKLOAD_START_TIME_NS,	/* u64, CLOCK_BOOTTIME */
+	HOSTACCT_A_WORKLOAD_CPU_NS,		/* u64, precise */
+	HOSTACCT_A_WORKLOAD_CPU_USER_NS,	/* u64, includes guest */
+	HOSTACCT_A_WORKLOAD_CPU_SYSTEM_NS,	/* u64 */
+	HOSTACCT_A_WORKLOAD_CPU_GUEST_NS,	/* u64 */
+	HOSTACCT_A_WORKLOAD_MEM_RSS_ANON_BYTES,	/* u64 */
+	HOSTACCT_A_WORKLOAD_MEM_RSS_FILE_BYTES,	/* u64 */
+	HOSTACCT_A_WORKLOAD_MEM_RSS_SHMEM_BYTES, /* u64 */
+	HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES,	/* u64 */
+	HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES,	/* u64, memory.current */
+	HOSTACCT_A_WORKLOAD_KVM,		/* nest, HOSTACCT_A_KVM_* */
+	HOSTACCT_A_WORKLOAD_CLASS_MASK,		/* u32, request: 1 << class */
+	HOSTACCT_A_WORKLOAD_PID,		/* u32, request: containing pid */
+
+	__HOSTACCT_A_WORKLOAD_MAX,
+	HOSTACCT_A_WORKLOAD_MAX = (__HOSTACCT_A_WORKLOAD_MAX - 1)
+};
+
+/* Nested in HOSTACCT_A_WORKLOAD_KVM: the VMs a VMM process holds. */
+enum {
+	HOSTACCT_A_KVM_PAD = 1,
+	HOSTACCT_A_KVM_NR_VMS,			/* u32 */
+	HOSTACCT_A_KVM_NR_VCPUS,		/* u32 */
+	HOSTACCT_A_KVM_GUEST_MEM_BYTES,		/* u64, memslots of as 0 */
+	HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES,	/* u64, mapped in stage 2 */
+	HOSTACCT_A_KVM_VCPU_NS,			/* u64, vCPU threads' runtime */
+	HOSTACCT_A_KVM_GUEST_NS,		/* u64, vCPU threads' guest time */
+	HOSTACCT_A_KVM_OVERHEAD_NS,		/* u64, VMM CPU minus guest */
+	HOSTACCT_A_KVM_HALT_POLL_NS,		/* u64 */
+	HOSTACCT_A_KVM_VCPU,			/* nest, multi, HOSTACCT_A_VCPU_* */
+
+	__HOSTACCT_A_KVM_MAX,
+	HOSTACCT_A_KVM_MAX = (__HOSTACCT_A_KVM_MAX - 1)
+};
+
+/* Nested in HOSTACCT_A_KVM_VCPU: one virtual CPU. */
+enum {
+	HOSTACCT_A_VCPU_PAD = 1,
+	HOSTACCT_A_VCPU_ID,			/* u32, vcpu id */
+	HOSTACCT_A_VCPU_TID,			/* u32, thread running it */
+	HOSTACCT_A_VCPU_CPU_NS,			/* u64 */
+	HOSTACCT_A_VCPU_GUEST_NS,		/* u64 */
+	HOSTACCT_A_VCPU_HALT_POLL_NS,		/* u64 */
+
+	__HOSTACCT_A_VCPU_MAX,
+	HOSTACCT_A_VCPU_MAX = (__HOSTACCT_A_VCPU_MAX - 1)
+};
+
+enum {
+	HOSTACCT_CMD_HOST_GET = 1,
+	HOSTACCT_CMD_WORKLOAD_GET,
+
+	__HOSTACCT_CMD_MAX,
+	HOSTACCT_CMD_MAX = (__HOSTACCT_CMD_MAX - 1)
+};
+
+#endif /* _UAPI_LINUX_HOSTACCT_H */

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "hostacct" generic netlink family: commands, per-command policies
+ * and the permission check shared by all of them.
+ *
+ * Every command validates strictly (resv_start_op covers them all):
+ * unknown attributes, attributes of the wrong size, trailing bytes and
+ * non-zero reserved header fields are rejected by the core with an extack
+ * message and the offending attribute's offset. Our own checks always set
+ * an extack message and, where an attribute is at fault, point at it.
+ */
+
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <net/genetlink.h>
+
+#include "hostacct.h"
+
+/*
+ * HOST_GET takes no attributes: policy entries left NLA_UNSPEC make strict
+ * validation reject any attribute of the host set ("Unsupported attribute"),
+ * and anything above HOSTACCT_A_HOST_MAX is an "Unknown attribute type".
+ */
+static const struct nla_policy hostacct_host_get_policy[HOSTACCT_A_HOST_MAX + 1] = {
+};
+
+#define HOSTACCT_CLASS_MASK_ALL	GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL)
+
+static const struct nla_policy hostacct_workload_get_policy[HOSTACCT_A_WORKLOAD_MAX + 1] = {
+	[HOSTACCT_A_WORKLOAD_CLASS] = NLA_POLICY_RANGE(NLA_U32, HOSTACCT_CLASS_KERNEL,
+						       HOSTACCT_CLASS_MAX),
+	[HOSTACCT_A_WORKLOAD_ID] = { .type = NLA_U64 },
+	[HOSTACCT_A_WORKLOAD_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[HOSTACCT_A_WORKLOAD_CLASS_MASK] = NLA_POLICY_MASK(NLA_U32, HOSTACCT_CLASS_MASK_ALL),
+	[HOSTACCT_A_WORKLOAD_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/*
+ * Permission is checked here rather than with GENL_ADMIN_PERM so that the
+ * rejection carries an extack message; the test is the same one
+ * (netlink_capable(): the socket opener and the sender must both hold
+ * CAP_NET_ADMIN in the initial user namespace).
+ */
+int hostacct_nl_check_perm(struct sk_buff *skb, struct netlink_ext_ack *extack)
+{
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+
+	NL_SET_ERR_MSG(extack,
+		       "hostacct: CAP_NET_ADMIN in the initial user namespace is required");
+	return -EPERM;
+}
+
+static const struct genl_ops hostacct_nl_ops[] = {
+	{
+		.cmd		= HOSTACCT_CMD_HOST_GET,
+		.doit		= hostacct_host_get_doit,
+		.policy		= hostacct_host_get_policy,
+		.maxattr	= ARRAY_SIZE(hostacct_host_get_policy) - 1,
+	},
+	{
+		.cmd		= HOSTACCT_CMD_WORKLOAD_GET,
+		.doit		= hostacct_workload_get_doit,
+		.start		= hostacct_workload_get_start,
+		.dumpit		= hostacct_workload_get_dumpit,
+		.done		= hostacct_workload_get_done,
+		.policy		= hostacct_workload_get_policy,
+		.maxattr	= ARRAY_SIZE(hostacct_workload_get_policy) - 1,
+	},
+};
+
+/*
+ * parallel_ops: requests share no mutable state; each one builds its own
+ * snapshot, so no family lock is needed. netnsok is false: the family
+ * exists in the initial network namespace only.
+ */
+struct genl_family hostacct_nl_family __ro_after_init = {
+	.name		= HOSTACCT_FAMILY_NAME,
+	.version	= HOSTACCT_FAMILY_VERSION,
+	.netnsok	= false,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= hostacct_nl_ops,
+	.n_ops		= ARRAY_SIZE(hostacct_nl_ops),
+	.resv_start_op	= HOSTACCT_CMD_MAX + 1,
+};
+
+int __init hostacct_nl_init(void)
+{
+	return genl_register_family(&hostacct_nl_family);
+}
+
+void hostacct_nl_exit(void)
+{
+	genl_unregister_family(&hostacct_nl_family);
+}
