@@ -35,7 +35,6 @@ int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* workload.c */
 int hostacct_workload_get_doit(struct sk_buff *skb, struct genl_info *info);
-int hostacct_workload_get_start(struct netlink_callback *cb);
 int hostacct_workload_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int hostacct_workload_get_done(struct netlink_callback *cb);

@@ -3,7 +3,8 @@
  * The "hostacct" generic netlink family: commands, per-command policies
  * and the permission check shared by all of them.
  *
- * Every command validates strictly (resv_start_op covers them all):
+ * Every command validates strictly (resv_start_op is 0, as for every new
+ * family):
  * unknown attributes, attributes of the wrong size, trailing bytes and
  * non-zero reserved header fields are rejected by the core with an extack
  * message and the offending attribute's offset. Our own checks always set
@@ -61,7 +62,6 @@ static const struct genl_ops hostacct_nl_ops[] = {
 	{
 		.cmd		= HOSTACCT_CMD_WORKLOAD_GET,
 		.doit		= hostacct_workload_get_doit,
-		.start		= hostacct_workload_get_start,
 		.dumpit		= hostacct_workload_get_dumpit,
 		.done		= hostacct_workload_get_done,
 		.policy		= hostacct_workload_get_policy,
@@ -82,7 +82,6 @@ struct genl_family hostacct_nl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= hostacct_nl_ops,
 	.n_ops		= ARRAY_SIZE(hostacct_nl_ops),
-	.resv_start_op	= HOSTACCT_CMD_MAX + 1,
 };
 
 int __init hostacct_nl_init(void)

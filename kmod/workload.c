@@ -12,9 +12,10 @@
  * at most once. The do request runs the same code into one message, so do
  * and dump always agree.
  *
- * The request state lives from .start to .done; it holds references on the
- * container cgroups and on the cgroup of a cgroup filter. RCU is dropped
- * every HOSTACCT_WALK_BATCH thread groups and between dump messages.
+ * The request state lives from the first dumpit call to .done; it holds
+ * references on the container cgroups and on the cgroup of a cgroup
+ * filter. RCU is dropped every HOSTACCT_WALK_BATCH thread groups and
+ * between dump messages.
  */
 
 #include <linux/cgroup.h>
@@ -648,28 +649,28 @@ static struct hostacct_dump_ctx *hostacct_dump_ctx(struct netlink_callback *cb)
 	return (struct hostacct_dump_ctx *)cb->ctx;
 }
 
-int hostacct_workload_get_start(struct netlink_callback *cb)
-{
-	struct hostacct_req *r;
-	int err;
-
-	err = hostacct_nl_check_perm(cb->skb, cb->extack);
-	if (err)
-		return err;
-
-	r = hostacct_req_new(hostacct_dump_attrs(cb), true, cb->extack);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-
-	hostacct_dump_ctx(cb)->req = r;
-	return 0;
-}
-
+/*
+ * The request is set up by the first dumpit call rather than by .start:
+ * 6.1 drops extack messages set in .start, while errors returned by
+ * dumpit reach user space with their message in NLMSG_DONE on every
+ * supported kernel.
+ */
 int hostacct_workload_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	struct hostacct_req *r = hostacct_dump_ctx(cb)->req;
+	struct hostacct_dump_ctx *ctx = hostacct_dump_ctx(cb);
+	struct hostacct_req *r = ctx->req;
 	int err;
+
+	if (!r) {
+		err = hostacct_nl_check_perm(cb->skb, cb->extack);
+		if (err)
+			return err;
+		r = hostacct_req_new(hostacct_dump_attrs(cb), true, cb->extack);
+		if (IS_ERR(r))
+			return PTR_ERR(r);
+		ctx->req = r;
+	}
 
 	r->portid = NETLINK_CB(cb->skb).portid;
 	r->seq = cb->nlh->nlmsg_seq;
@@ -684,5 +685,6 @@ int hostacct_workload_get_dumpit(struct sk_buff *skb,
 int hostacct_workload_get_done(struct netlink_callback *cb)
 {
 	hostacct_req_free(hostacct_dump_ctx(cb)->req);
+	hostacct_dump_ctx(cb)->req = NULL;
 	return 0;
 }

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostacct host: the host's CPU time per state and memory, as the module
+ * reads them (the same sources as /proc/stat and /proc/meminfo).
+ */
+
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "hostacct.h"
+
+static void host_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hostacct host [-j|--json] [-p|--pretty] [--csv]\n"
+		"\n"
+		"Kernel release, online CPUs, memory, and cumulative CPU time per\n"
+		"state summed over all CPUs (user includes guest, nice includes\n"
+		"guest_nice), read by the kernel module.\n");
+}
+
+void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h)
+{
+	static const char *const cpu_hdr[HA_CPU_NSTATES] = {
+		"CPU user (s)", "CPU nice (s)", "CPU system (s)",
+		"CPU idle (s)", "CPU iowait (s)", "CPU irq (s)",
+		"CPU softirq (s)", "CPU steal (s)", "CPU guest (s)",
+		"CPU guest_nice (s)",
+	};
+	char k[32];
+	int i;
+
+	ha_out_section(o, key, "Host", false);
+	ha_out_str(o, "kernel_release", "kernel release", h->kernel_release);
+	ha_out_str(o, "module_version", "module version", h->module_version);
+	ha_out_u64(o, "timestamp_ns", "uptime (s)", h->timestamp_ns, HA_U_NS_S);
+	ha_out_u64(o, "nr_cpus_online", "online CPUs", h->nr_cpus, HA_U_NONE);
+	ha_out_u64(o, "mem_total_bytes", "memory total", h->mem_total, HA_U_BYTES);
+	ha_out_u64(o, "mem_available_bytes", "memory available",
+		   h->mem_available, HA_U_BYTES);
+	ha_out_u64(o, "mem_free_bytes", "memory free", h->mem_free, HA_U_BYTES);
+	for (i = 0; i < HA_CPU_NSTATES; i++) {
+		snprintf(k, sizeof(k), "cpu_%s_ns", ha_cpu_state_names[i]);
+		ha_out_u64(o, k, cpu_hdr[i], h->cpu[i], HA_U_NS_S);
+	}
+	ha_out_section_end(o);
+}
+
+int cmd_host(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		HA_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ha_host host;
+	struct ha_out *o;
+	struct ha_nl h;
+	int c;
+
+	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (ha_common_opt(c))
+			continue;
+		if (c == 'h') {
+			host_usage(stdout);
+			return 0;
+		}
+		host_usage(stderr);
+		return 2;
+	}
+	if (optind < argc) {
+		ha_err("host: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+
+	if (ha_nl_open_or_report(&h))
+		return 1;
+	if (ha_get_host(&h, &host)) {
+		ha_nl_close(&h);
+		return 1;
+	}
+	ha_nl_close(&h);
+
+	o = ha_out_new(ha_opts.format, stdout);
+	ha_print_host(o, NULL, &host);
+	ha_out_finish(o);
+	return 0;
+}

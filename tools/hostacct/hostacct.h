@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hostacct(8): shared declarations of the command-line tool.
+ *
+ *   hostacct.c   option parsing and the subcommand table
+ *   nl.c         generic netlink over libmnl, extack errors
+ *   parse.c      attribute parsing into plain structs, snapshots
+ *   output.c     one printing layer for tables and JSON
+ *   util.c       number/duration parsing and human units
+ *   cmd_*.c      one file per subcommand
+ */
+#ifndef HOSTACCT_TOOL_H
+#define HOSTACCT_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/hostacct.h>
+
+#define HOSTACCT_TOOL_VERSION	"0.1.0"
+
+/* ---- global options ---- */
+
+enum ha_format {
+	HA_FMT_TABLE,
+	HA_FMT_JSON,
+	HA_FMT_CSV,
+	HA_FMT_PROM,
+};
+
+struct ha_opts {
+	enum ha_format format;
+	bool pretty;
+	bool debug;
+	const char *cgroup_root;	/* cgroup2 mount point */
+};
+
+extern struct ha_opts ha_opts;
+
+/* Options shared by all commands, for getopt_long() */
+#define HA_OPT_CSV		1000
+#define HA_OPT_PROMETHEUS	1001
+#define HA_COMMON_SHORTOPTS	"jpdh"
+#define HA_COMMON_LONGOPTS					\
+	{ "json", no_argument, NULL, 'j' },			\
+	{ "pretty", no_argument, NULL, 'p' },			\
+	{ "debug", no_argument, NULL, 'd' },			\
+	{ "csv", no_argument, NULL, HA_OPT_CSV },		\
+	{ "help", no_argument, NULL, 'h' }
+
+int ha_common_opt(int c);
+
+struct ha_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_host(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* ---- netlink (nl.c) ---- */
+
+struct mnl_socket;
+struct nlmsghdr;
+
+struct ha_nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint32_t family_version;
+	uint32_t portid;
+	uint32_t seq;
+	char *buf;
+	size_t buflen;
+};
+
+/* Called for every reply message; return MNL_CB_OK/STOP/ERROR. */
+typedef int (*ha_nl_cb)(const struct nlmsghdr *nlh, void *data);
+
+int ha_nl_open(struct ha_nl *h);
+void ha_nl_close(struct ha_nl *h);
+struct nlmsghdr *ha_nl_request(struct ha_nl *h, uint8_t cmd, bool dump);
+int ha_nl_run(struct ha_nl *h, struct nlmsghdr *req, ha_nl_cb cb, void *data);
+int ha_nl_open_or_report(struct ha_nl *h);
+
+/* ---- parsed messages (parse.c) ---- */
+
+enum {
+	HA_CPU_USER,
+	HA_CPU_NICE,
+	HA_CPU_SYSTEM,
+	HA_CPU_IDLE,
+	HA_CPU_IOWAIT,
+	HA_CPU_IRQ,
+	HA_CPU_SOFTIRQ,
+	HA_CPU_STEAL,
+	HA_CPU_GUEST,
+	HA_CPU_GUEST_NICE,
+	HA_CPU_NSTATES,
+};
+
+extern const char *const ha_cpu_state_names[HA_CPU_NSTATES];
+
+struct ha_host {
+	char kernel_release[65];
+	char module_version[32];
+	uint64_t timestamp_ns;
+	uint32_t nr_cpus;
+	uint64_t mem_total;
+	uint64_t mem_free;
+	uint64_t mem_available;
+	uint64_t cpu[HA_CPU_NSTATES];
+};
+
+struct ha_vcpu {
+	uint32_t id;
+	uint32_t tid;
+	uint64_t cpu_ns;
+	uint64_t guest_ns;
+	uint64_t halt_poll_ns;
+};
+
+struct ha_kvm {
+	uint32_t nr_vms;
+	uint32_t nr_vcpus;
+	uint64_t guest_mem;
+	uint64_t guest_resident;
+	uint64_t vcpu_ns;
+	uint64_t guest_ns;
+	uint64_t overhead_ns;
+	uint64_t halt_poll_ns;
+	size_t nr_vcpu_entries;
+	struct ha_vcpu *vcpus;
+};
+
+struct ha_workload {
+	uint32_t class;
+	uint64_t id;
+	char name[256];
+	uint32_t leader_pid;
+	uint64_t cgroup_id;
+	char cgroup_path[1024];
+	uint64_t container_id;
+	uint32_t nr_procs;
+	uint32_t nr_threads;
+	uint64_t start_ns;
+	uint64_t cpu_ns;
+	uint64_t user_ns;
+	uint64_t system_ns;
+	uint64_t guest_ns;
+	uint64_t rss_anon;
+	uint64_t rss_file;
+	uint64_t rss_shmem;
+	uint64_t swap;
+	uint64_t mem_cgroup;
+	bool has_mem_cgroup;
+	bool has_kvm;
+	struct ha_kvm kvm;
+};
+
+struct ha_snapshot {
+	struct ha_host host;
+	struct ha_workload *w;
+	size_t n;
+	size_t cap;
+};
+
+struct ha_filter {
+	uint32_t class_mask;	/* 0: all */
+	uint32_t pid;		/* 0: none */
+	uint64_t cgroup_id;	/* 0: none */
+};
+
+int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h);
+int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w);
+void ha_workload_free(struct ha_workload *w);
+const char *ha_class_name(uint32_t class);
+int ha_class_parse(const char *s, uint32_t *class);
+int ha_class_mask_parse(const char *list, uint32_t *mask);
+
+int ha_get_host(struct ha_nl *h, struct ha_host *host);
+int ha_get_workloads(struct ha_nl *h, const struct ha_filter *f,
+		     struct ha_snapshot *s);
+void ha_snapshot_free(struct ha_snapshot *s);
+
+/* ---- output (output.c) ---- */
+
+enum ha_unit {
+	HA_U_NONE,	/* plain integer */
+	HA_U_BYTES,	/* human binary units in tables */
+	HA_U_NS_S,	/* nanoseconds shown as seconds */
+	HA_U_PCT,	/* percent, one decimal */
+	HA_U_FIXED2,	/* fixed point, two decimals */
+};
+
+struct ha_out;
+
+struct ha_out *ha_out_new(enum ha_format fmt, FILE *f);
+void ha_out_finish(struct ha_out *o);
+void ha_out_section(struct ha_out *o, const char *key, const char *title,
+		    bool rows);
+void ha_out_section_end(struct ha_out *o);
+void ha_out_row(struct ha_out *o);
+void ha_out_row_end(struct ha_out *o);
+void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
+		const char *val);
+void ha_out_u64(struct ha_out *o, const char *key, const char *hdr,
+		uint64_t val, enum ha_unit unit);
+void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
+		double val, enum ha_unit unit);
+void ha_out_none(struct ha_out *o, const char *key, const char *hdr);
+void ha_out_nest(struct ha_out *o, const char *key, bool array);
+void ha_out_nest_end(struct ha_out *o);
+
+/* ---- shared printers (cmd_*.c) ---- */
+
+void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h);
+void ha_print_workload(struct ha_out *o, const struct ha_workload *w);
+void ha_sort_by_cpu(struct ha_snapshot *s);
+
+/* ---- helpers (util.c) ---- */
+
+int ha_parse_u64(const char *s, uint64_t *val);
+int ha_parse_u32(const char *s, uint32_t *val);
+int ha_parse_seconds(const char *s, double *secs);
+char *ha_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+char *ha_fmt_seconds(char *buf, size_t len, uint64_t ns);
+int ha_cgroup_id(const char *root, const char *path, uint64_t *id);
+const char *ha_cgroup_root(void);
+
+void ha_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* HOSTACCT_TOOL_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One printing layer for every subcommand: the same calls produce an
+ * aligned table, JSON (json-c) or CSV, so the formats never drift apart.
+ *
+ * Output is a sequence of sections. A "rows" section is a table (JSON: an
+ * array of objects); a "key/value" section is a list of fields (JSON: an
+ * object). A section with a NULL key is the whole JSON document. Nests are
+ * JSON-only detail (for example the vCPUs of a VM) that tables leave out.
+ * JSON numbers are numbers with the unit in the key; tables show human
+ * units.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hostacct.h"
+
+#define HA_MAX_COLS	48
+#define HA_MAX_DEPTH	8
+
+struct ha_col {
+	const char *hdr;
+	const char *key;
+	bool right;
+	size_t width;
+};
+
+struct ha_out {
+	enum ha_format fmt;
+	FILE *f;
+
+	/* JSON: root document and the stack of open containers */
+	json_object *root;
+	json_object *stack[HA_MAX_DEPTH];
+	int depth;
+
+	/* tables */
+	bool rows;
+	const char *title;
+	struct ha_col cols[HA_MAX_COLS];
+	size_t ncols;
+	size_t col;
+	char **cells;		/* nrows * HA_MAX_COLS */
+	size_t nrows;
+	size_t cap;
+	int hidden;		/* > 0: inside a JSON-only nest */
+	int sections;
+};
+
+struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
+{
+	struct ha_out *o = calloc(1, sizeof(*o));
+
+	if (!o) {
+		ha_err("out of memory");
+		exit(1);
+	}
+	o->fmt = fmt;
+	o->f = f;
+	return o;
+}
+
+static json_object *ha_json_top(struct ha_out *o)
+{
+	return o->depth ? o->stack[o->depth - 1] : NULL;
+}
+
+/* Attach @val under @key to the innermost open JSON container. */
+static void ha_json_add(struct ha_out *o, const char *key, json_object *val)
+{
+	json_object *top = ha_json_top(o);
+
+	if (!top) {
+		json_object_put(val);
+		return;
+	}
+	if (json_object_is_type(top, json_type_array))
+		json_object_array_add(top, val);
+	else
+		json_object_object_add(top, key, val);
+}
+
+static void ha_json_push(struct ha_out *o, const char *key, json_object *obj)
+{
+	if (o->depth == HA_MAX_DEPTH) {
+		json_object_put(obj);
+		return;
+	}
+	if (!o->root) {
+		o->root = obj;
+	} else {
+		ha_json_add(o, key, obj);
+	}
+	o->stack[o->depth++] = obj;
+}
+
+static void ha_json_pop(struct ha_out *o)
+{
+	if (o->depth)
+		o->depth--;
+}
+
+void ha_out_section(struct ha_out *o, const char *key, const char *title,
+		    bool rows)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		if (key && !o->root)
+			ha_json_push(o, NULL, json_object_new_object());
+		ha_json_push(o, key, rows ? json_object_new_array() :
+					    json_object_new_object());
+		return;
+	}
+	o->rows = rows;
+	o->title = title;
+	o->ncols = 0;
+	o->nrows = 0;
+	o->col = 0;
+	o->hidden = 0;
+	if (!rows)
+		o->ncols = 2;
+}
+
+static char **ha_row_cells(struct ha_out *o, size_t row)
+{
+	return &o->cells[row * HA_MAX_COLS];
+}
+
+static void ha_text_newrow(struct ha_out *o)
+{
+	if (o->nrows == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		char **cells = realloc(o->cells, cap * HA_MAX_COLS * sizeof(char *));
+
+		if (!cells) {
+			ha_err("out of memory");
+			exit(1);
+		}
+		o->cells = cells;
+		o->cap = cap;
+	}
+	memset(ha_row_cells(o, o->nrows), 0, HA_MAX_COLS * sizeof(char *));
+	o->nrows++;
+	o->col = 0;
+}
+
+void ha_out_row(struct ha_out *o)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_push(o, NULL, json_object_new_object());
+		return;
+	}
+	ha_text_newrow(o);
+}
+
+void ha_out_row_end(struct ha_out *o)
+{
+	if (o->fmt == HA_FMT_JSON)
+		ha_json_pop(o);
+}
+
+/* Add one text cell; columns are created by the first row. */
+static void ha_text_cell(struct ha_out *o, const char *key, const char *hdr,
+			 const char *text, bool right)
+{
+	char **row;
+
+	if (o->hidden)
+		return;
+	if (!o->rows) {
+		/* key/value: one row per field */
+		ha_text_newrow(o);
+		row = ha_row_cells(o, o->nrows - 1);
+		row[0] = strdup(o->fmt == HA_FMT_CSV ? key : hdr);
+		row[1] = strdup(text);
+		o->cols[0].right = false;
+		o->cols[1].right = right;
+		return;
+	}
+	if (!o->nrows)
+		ha_text_newrow(o);
+	if (o->col >= HA_MAX_COLS)
+		return;
+	if (o->col >= o->ncols) {
+		o->cols[o->col].hdr = hdr;
+		o->cols[o->col].key = key;
+		o->cols[o->col].right = right;
+		o->ncols = o->col + 1;
+	}
+	row = ha_row_cells(o, o->nrows - 1);
+	row[o->col++] = strdup(text);
+}
+
+void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
+		const char *val)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_add(o, key, json_object_new_string(val));
+		return;
+	}
+	ha_text_cell(o, key, hdr, val, false);
+}
+
+static void ha_fmt_unit(char *buf, size_t len, double val, enum ha_unit unit,
+			bool csv)
+{
+	switch (unit) {
+	case HA_U_BYTES:
+		if (csv)
+			snprintf(buf, len, "%.0f", val);
+		else
+			ha_fmt_bytes(buf, len, (uint64_t)val);
+		break;
+	case HA_U_NS_S:
+		snprintf(buf, len, "%.2f", val / 1e9);
+		break;
+	case HA_U_PCT:
+		snprintf(buf, len, "%.1f", val);
+		break;
+	case HA_U_FIXED2:
+		snprintf(buf, len, "%.2f", val);
+		break;
+	case HA_U_NONE:
+	default:
+		snprintf(buf, len, "%.0f", val);
+		break;
+	}
+}
+
+void ha_out_u64(struct ha_out *o, const char *key, const char *hdr,
+		uint64_t val, enum ha_unit unit)
+{
+	char buf[64];
+
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_add(o, key, json_object_new_uint64(val));
+		return;
+	}
+	if (unit == HA_U_NONE)
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
+	else
+		ha_fmt_unit(buf, sizeof(buf), (double)val, unit,
+			    o->fmt == HA_FMT_CSV);
+	ha_text_cell(o, key, hdr, buf, true);
+}
+
+void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
+		double val, enum ha_unit unit)
+{
+	char buf[64];
+
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_add(o, key, json_object_new_double(val));
+		return;
+	}
+	ha_fmt_unit(buf, sizeof(buf), val, unit, o->fmt == HA_FMT_CSV);
+	ha_text_cell(o, key, hdr, buf, true);
+}
+
+void ha_out_none(struct ha_out *o, const char *key, const char *hdr)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_add(o, key, NULL);
+		return;
+	}
+	ha_text_cell(o, key, hdr, o->fmt == HA_FMT_CSV ? "" : "-", true);
+}
+
+void ha_out_nest(struct ha_out *o, const char *key, bool array)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_push(o, key, array ? json_object_new_array() :
+					     json_object_new_object());
+		return;
+	}
+	o->hidden++;
+}
+
+void ha_out_nest_end(struct ha_out *o)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_pop(o);
+		return;
+	}
+	if (o->hidden)
+		o->hidden--;
+}
+
+static void ha_csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void ha_text_flush(struct ha_out *o)
+{
+	size_t r, c;
+
+	if (o->fmt == HA_FMT_CSV) {
+		if (o->sections++)
+			fputc('\n', o->f);
+		if (o->title)
+			fprintf(o->f, "# %s\n", o->title);
+		if (o->rows) {
+			for (c = 0; c < o->ncols; c++) {
+				if (c)
+					fputc(',', o->f);
+				ha_csv_field(o->f, o->cols[c].key);
+			}
+			fputc('\n', o->f);
+		}
+		for (r = 0; r < o->nrows; r++) {
+			char **row = ha_row_cells(o, r);
+
+			for (c = 0; c < o->ncols; c++) {
+				if (c)
+					fputc(',', o->f);
+				ha_csv_field(o->f, row[c] ? row[c] : "");
+			}
+			fputc('\n', o->f);
+		}
+		goto out;
+	}
+
+	if (o->sections++)
+		fputc('\n', o->f);
+	if (o->title)
+		fprintf(o->f, "%s\n", o->title);
+
+	for (c = 0; c < o->ncols; c++)
+		o->cols[c].width = o->rows && o->cols[c].hdr ?
+				   strlen(o->cols[c].hdr) : 0;
+	for (r = 0; r < o->nrows; r++) {
+		char **row = ha_row_cells(o, r);
+
+		for (c = 0; c < o->ncols; c++) {
+			size_t w = row[c] ? strlen(row[c]) : 0;
+
+			if (w > o->cols[c].width)
+				o->cols[c].width = w;
+		}
+	}
+
+	if (o->rows && o->nrows) {
+		for (c = 0; c < o->ncols; c++) {
+			bool last = c + 1 == o->ncols;
+
+			if (o->cols[c].right)
+				fprintf(o->f, "%*s", (int)o->cols[c].width,
+					o->cols[c].hdr);
+			else
+				fprintf(o->f, "%-*s", last ? 0 : (int)o->cols[c].width,
+					o->cols[c].hdr);
+			fputs(last ? "\n" : "  ", o->f);
+		}
+	}
+	for (r = 0; r < o->nrows; r++) {
+		char **row = ha_row_cells(o, r);
+
+		for (c = 0; c < o->ncols; c++) {
+			const char *s = row[c] ? row[c] : "";
+			bool last = c + 1 == o->ncols;
+
+			if (!o->rows && c == 0) {
+				fprintf(o->f, "  %-*s  ", (int)o->cols[0].width + 1, s);
+				continue;
+			}
+			if (o->cols[c].right && o->rows)
+				fprintf(o->f, "%*s", (int)o->cols[c].width, s);
+			else
+				fprintf(o->f, "%-*s", last ? 0 : (int)o->cols[c].width, s);
+			if (!last)
+				fputs("  ", o->f);
+		}
+		fputc('\n', o->f);
+	}
+
+out:
+	for (r = 0; r < o->nrows; r++) {
+		char **row = ha_row_cells(o, r);
+
+		for (c = 0; c < HA_MAX_COLS; c++)
+			free(row[c]);
+	}
+	o->nrows = 0;
+}
+
+void ha_out_section_end(struct ha_out *o)
+{
+	if (o->fmt == HA_FMT_JSON) {
+		ha_json_pop(o);
+		return;
+	}
+	ha_text_flush(o);
+}
+
+void ha_out_finish(struct ha_out *o)
+{
+	if (o->fmt == HA_FMT_JSON && o->root) {
+		int flags = ha_opts.pretty ? JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_SPACED :
+					     JSON_C_TO_STRING_PLAIN;
+
+		fprintf(o->f, "%s\n",
+			json_object_to_json_string_ext(o->root, flags |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o->root);
+	}
+	fflush(o->f);
+	free(o->cells);
+	free(o);
+}

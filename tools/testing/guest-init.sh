@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test guest, started by tools/testing/initramfs-init on an
+# overlay of the host's root. Environment from the kernel command line:
+#   HA_ROOT   the hostacct tree        HA_BUILD  build/vm/<release>
+#   HA_MODE   test|demo|bench|stress|shell
+#   HA_KVER   kernel release           HA_ARGS   base64 of runner arguments
+#
+# Results go to ttyS1 (fd 3): TAP lines in test mode, the mode's output
+# between VMTEST-OUTPUT-BEGIN/END otherwise, the kernel log between
+# VMTEST-DMESG-BEGIN/END, and a final VMTEST-END line.
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=${TERM:-linux}
+HA_ARGS=$(printf %s "${HA_ARGS:-}" | base64 -d 2>/dev/null)
+export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+hostname hostacct-guest
+ip link set lo up 2>/dev/null
+
+exec 3>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+
+finish() {
+	echo "VMTEST-DMESG-BEGIN" >&3
+	dmesg --color=never >&3
+	echo "VMTEST-DMESG-END" >&3
+	echo "VMTEST-END $1" >&3
+	sync
+	poweroff -f
+}
+
+# Nested KVM: TCG's -cpu max exposes SVM (or VMX).
+if grep -qw svm /proc/cpuinfo; then
+	modprobe kvm_amd
+elif grep -qw vmx /proc/cpuinfo; then
+	modprobe kvm_intel
+fi
+
+export HOSTACCT_KO="$HA_BUILD/hostacct.ko"
+export PATH="$HA_ROOT/tools/hostacct:$PATH"
+if ! insmod "$HOSTACCT_KO"; then
+	echo "not ok 1 insmod $HOSTACCT_KO" >&3
+	finish "insmod failed"
+fi
+
+cd /tmp || finish "no /tmp"
+case "$HA_MODE" in
+test|stress)
+	"$HA_ROOT/selftests/run_vm_tests.sh" "$HA_MODE" $HA_ARGS >&3 2>&1
+	finish "rc=$?"
+	;;
+demo)
+	echo "VMTEST-OUTPUT-BEGIN" >&3
+	"$HA_ROOT/tools/testing/demo.sh" $HA_ARGS >&3 2>&1
+	rc=$?
+	echo "VMTEST-OUTPUT-END" >&3
+	finish "rc=$rc"
+	;;
+bench)
+	echo "VMTEST-OUTPUT-BEGIN" >&3
+	"$HA_ROOT/tools/testing/bench.sh" $HA_ARGS >&3 2>&1
+	rc=$?
+	echo "VMTEST-OUTPUT-END" >&3
+	finish "rc=$rc"
+	;;
+shell)
+	echo "hostacct guest: module loaded; 'poweroff -f' to leave"
+	setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
+	poweroff -f
+	;;
+esac
+finish "unknown mode"

@@ -1,0 +1,256 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot each supported Debian kernel under QEMU (TCG) and run hostacct's
+# in-guest suite, demo or benchmark there.
+#
+# The guest boots a busybox initramfs that mounts this machine's root
+# read-only over 9p under a tmpfs overlay and switches to it, so the guest
+# runs the host's own programs and libraries; tools/testing/guest-init.sh
+# then loads kvm and hostacct and runs the selected mode. Test results come
+# back on the second serial port (ttyS1), kernel messages on the first;
+# every guest log is kept in build/vm/<release>/.
+#
+# A run fails if any test fails, the guest times out, or the kernel log
+# shows BUG:, WARNING:, Oops, KASAN, lockdep reports or an RCU stall.
+
+set -u
+
+usage() {
+	cat <<EOF
+usage: $0 [options]
+  -k, --kernel K     kernel to boot: a series (6.1, 6.12) or a release;
+                     repeatable (default: every supported kernel installed)
+  -m, --mode MODE    test (default), demo, bench, stress or shell
+  -a, --args ARGS    arguments for the guest-side runner of the mode
+  -t, --timeout S    seconds before a guest is killed (default 1500)
+      --mem MB       guest memory (default 3072)
+      --smp N        guest CPUs (default 2)
+      --shell        same as --mode shell: an interactive guest shell
+      --demo         same as --mode demo
+  -h, --help         this help
+EOF
+}
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD="$ROOT/build"
+MODE=test
+ARGS=""
+TIMEOUT=1500
+MEM=3072
+SMP=2
+KERNELS=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k|--kernel) KERNELS+=("$2"); shift 2 ;;
+	-m|--mode) MODE="$2"; shift 2 ;;
+	-a|--args) ARGS="$2"; shift 2 ;;
+	-t|--timeout) TIMEOUT="$2"; shift 2 ;;
+	--mem) MEM="$2"; shift 2 ;;
+	--smp) SMP="$2"; shift 2 ;;
+	--shell) MODE=shell; shift ;;
+	--demo) MODE=demo; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "vmtest: unknown option: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+case "$MODE" in
+test|demo|bench|stress|shell) ;;
+*) echo "vmtest: unknown mode: $MODE" >&2; exit 2 ;;
+esac
+
+die() {
+	echo "vmtest: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (9p export of / and module builds)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run 'make deps'"
+[ -x /bin/busybox ] || die "busybox-static missing; run 'make deps'"
+
+# Resolve the kernels to boot.
+resolve_kernels() {
+	local k all
+	all=$("$ROOT/scripts/kernels.sh")
+	if [ ${#KERNELS[@]} -eq 0 ]; then
+		echo "$all"
+		return
+	fi
+	for k in "${KERNELS[@]}"; do
+		case "$k" in
+		6.1|6.12) "$ROOT/scripts/kernels.sh" "$k" | tail -n1 ;;
+		*) echo "$all" | grep -Fx "$k" ;;
+		esac
+	done
+}
+mapfile -t RELEASES < <(resolve_kernels | grep .)
+[ ${#RELEASES[@]} -gt 0 ] || die "no supported kernel installed (6.1.x/6.12.x with headers); run 'make deps'"
+
+# Userspace built once: the CLI and the selftests do not depend on the kernel.
+build_userspace() {
+	make -s -C "$ROOT/tools/hostacct" >/dev/null || return 1
+	make -s -C "$ROOT/selftests" >/dev/null || return 1
+}
+
+# The module, built for release $1 in a copy of the sources (kbuild writes
+# its objects next to them).
+build_module() {
+	local rel=$1 dir="$BUILD/vm/$1/mod"
+
+	mkdir -p "$dir"
+	cp -a "$ROOT/Kbuild" "$dir/"
+	rm -rf "$dir/kmod.new" && cp -a "$ROOT/kmod" "$dir/kmod.new"
+	# Keep objects of unchanged files: copy sources over, not the tree.
+	mkdir -p "$dir/kmod" "$dir/include"
+	cp -a "$dir/kmod.new/." "$dir/kmod/" && rm -rf "$dir/kmod.new"
+	cp -a "$ROOT/include/." "$dir/include/"
+	make -s -C "/lib/modules/$rel/build" M="$dir" modules \
+		>"$BUILD/vm/$rel/build.log" 2>&1 ||
+		{ cat "$BUILD/vm/$rel/build.log" >&2; return 1; }
+	cp "$dir/kmod/hostacct.ko" "$BUILD/vm/$rel/hostacct.ko"
+}
+
+# A busybox initramfs with the modules needed to reach the 9p root.
+build_initramfs() {
+	local rel=$1 out="$BUILD/vm/$1/initramfs.cpio.gz"
+	local tmp m f
+
+	[ -f "$out" ] && [ "$out" -nt "$ROOT/tools/testing/vmtest.sh" ] &&
+		[ "$out" -nt "$ROOT/tools/testing/initramfs-init" ] && return 0
+
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/bin" "$tmp/lib/modules"
+	cp /bin/busybox "$tmp/bin/busybox"
+	cp "$ROOT/tools/testing/initramfs-init" "$tmp/init"
+	chmod +x "$tmp/init"
+	: >"$tmp/modules.list"
+	for m in virtio_pci 9pnet_virtio 9p overlay; do
+		modprobe -S "$rel" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r f; do
+		local base
+		base=$(basename "$f")
+		case "$f" in
+		*.xz) xz -dc "$f" >"$tmp/lib/modules/${base%.xz}"; base=${base%.xz} ;;
+		*.zst) zstd -qdc "$f" >"$tmp/lib/modules/${base%.zst}"; base=${base%.zst} ;;
+		*) cp "$f" "$tmp/lib/modules/$base" ;;
+		esac
+		echo "$base" >>"$tmp/modules.list"
+	done
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$tmp"
+}
+
+# Boot release $1; results on ttyS1 go to results.log.
+boot() {
+	local rel=$1 dir="$BUILD/vm/$1" serial0 serial1 append
+	local -a qemu
+
+	append="console=ttyS0 panic=-1 loglevel=6"
+	append+=" HA_ROOT=$ROOT HA_BUILD=$dir HA_MODE=$MODE HA_KVER=$rel"
+	append+=" HA_ARGS=$(printf %s "$ARGS" | base64 -w0)"
+
+	qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max
+	      -smp "$SMP" -m "$MEM" -no-reboot -display none -nodefaults
+	      -kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz"
+	      -append "$append"
+	      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	      -device virtio-rng-pci)
+
+	if [ "$MODE" = shell ]; then
+		"${qemu[@]}" -serial mon:stdio -serial "file:$dir/results.log"
+		return 0
+	fi
+	: >"$dir/console.log"
+	: >"$dir/results.log"
+	if [ "$MODE" = test ] || [ "$MODE" = stress ]; then
+		# Show progress live: the guest writes TAP lines to ttyS1.
+		(tail -n +1 -F "$dir/results.log" 2>/dev/null |
+			grep --line-buffered -E '^(not )?ok |^# (FAIL|Totals)' |
+			sed -u "s/\r$//; s/^/[$rel] /") &
+		TAILPID=$!
+	fi
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" \
+		-serial "file:$dir/console.log" -serial "file:$dir/results.log"
+	local rc=$?
+	if [ -n "${TAILPID:-}" ]; then
+		sleep 1
+		{
+			pkill -P "$TAILPID"
+			kill "$TAILPID"
+			wait "$TAILPID"
+		} 2>/dev/null
+		TAILPID=
+	fi
+	return $rc
+}
+
+SPLAT='BUG:|WARNING:|Oops|KASAN|kmemleak|lockdep|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU stall|rcu_sched self-detected|Kernel panic|general protection fault|unable to handle'
+
+total_pass=0
+total_fail=0
+failed_kernels=()
+build_userspace || die "building the CLI or the selftests failed"
+
+for rel in "${RELEASES[@]}"; do
+	dir="$BUILD/vm/$rel"
+	mkdir -p "$dir"
+	echo "== $rel: building module and initramfs"
+	if ! build_module "$rel" || ! build_initramfs "$rel"; then
+		echo "== $rel: build FAILED"
+		total_fail=$((total_fail + 1))
+		failed_kernels+=("$rel")
+		continue
+	fi
+
+	echo "== $rel: booting ($MODE)"
+	start=$(date +%s)
+	boot "$rel"
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	[ "$MODE" = shell ] && continue
+
+	tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
+	tr -d '\r' <"$dir/console.log" >"$dir/console.txt"
+
+	if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
+		sed -n '/^VMTEST-OUTPUT-BEGIN$/,/^VMTEST-OUTPUT-END$/p' "$dir/results.txt" |
+			sed '1d;$d'
+	fi
+
+	pass=$(grep -E '^ok [0-9]+ ' "$dir/results.txt" | grep -cv '# SKIP')
+	skip=$(grep -E '^ok [0-9]+ ' "$dir/results.txt" | grep -c '# SKIP')
+	fail=$(grep -cE '^not ok [0-9]+ ' "$dir/results.txt")
+	problems=()
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		problems+=("guest timed out after ${TIMEOUT}s")
+	fi
+	if ! grep -q '^VMTEST-END' "$dir/results.txt"; then
+		problems+=("guest did not finish (see $dir/console.txt)")
+	fi
+	if grep -qE "$SPLAT" "$dir/console.txt"; then
+		problems+=("kernel log shows trouble:")
+		while read -r line; do
+			problems+=("  $line")
+		done < <(grep -E "$SPLAT" "$dir/console.txt" | head -n 20)
+	fi
+	if [ ${#problems[@]} -eq 0 ]; then
+		echo "ok - $rel kernel log clean, guest finished" >>"$dir/results.txt"
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		printf '%s\n' "${problems[@]}" | sed "s/^/== $rel: /"
+	fi
+	echo "== $rel: $pass passed, $fail failed, $skip skipped (${secs}s; logs in ${dir#"$ROOT"/})"
+	grep -E '^not ok |^ok .*# SKIP' "$dir/results.txt" | sed "s/^/== $rel: /"
+	[ "$fail" -gt 0 ] && failed_kernels+=("$rel")
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+done
+
+[ "$MODE" = shell ] && exit 0
+echo "vmtest: kernels: ${RELEASES[*]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
