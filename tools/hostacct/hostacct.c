@@ -10,10 +10,6 @@
 
 #include "hostacct.h"
 
-struct ha_opts ha_opts = {
-	.format = HA_FMT_TABLE,
-};
-
 static const struct ha_cmd commands[] = {
 	{ "host", cmd_host, "host CPU and memory totals, as /proc/stat and /proc/meminfo" },
 	{ "show", cmd_show, "one row per workload: native, kvm, container, kernel" },
@@ -42,27 +38,6 @@ static void usage(FILE *f)
 		"  -d, --debug      print the netlink requests sent\n"
 		"  -h, --help       this help; 'hostacct COMMAND --help' for a command\n"
 		"  -V, --version    same as 'hostacct version'\n");
-}
-
-/* Options every subcommand accepts; return 1 if @c was one of them. */
-int ha_common_opt(int c)
-{
-	switch (c) {
-	case 'j':
-		ha_opts.format = HA_FMT_JSON;
-		return 1;
-	case 'p':
-		ha_opts.format = HA_FMT_JSON;
-		ha_opts.pretty = true;
-		return 1;
-	case 'd':
-		ha_opts.debug = true;
-		return 1;
-	case HA_OPT_CSV:
-		ha_opts.format = HA_FMT_CSV;
-		return 1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)

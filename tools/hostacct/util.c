@@ -17,6 +17,31 @@
 
 #include "hostacct.h"
 
+struct ha_opts ha_opts = {
+	.format = HA_FMT_TABLE,
+};
+
+/* Options every subcommand accepts; return 1 if @c was one of them. */
+int ha_common_opt(int c)
+{
+	switch (c) {
+	case 'j':
+		ha_opts.format = HA_FMT_JSON;
+		return 1;
+	case 'p':
+		ha_opts.format = HA_FMT_JSON;
+		ha_opts.pretty = true;
+		return 1;
+	case 'd':
+		ha_opts.debug = true;
+		return 1;
+	case HA_OPT_CSV:
+		ha_opts.format = HA_FMT_CSV;
+		return 1;
+	}
+	return 0;
+}
+
 void ha_err(const char *fmt, ...)
 {
 	va_list ap;
