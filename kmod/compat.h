@@ -7,7 +7,7 @@
 #ifndef _HOSTACCT_COMPAT_H
 #define _HOSTACCT_COMPAT_H
 
-#include <linux/mm_types.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <net/genetlink.h>
@@ -41,6 +41,23 @@ static inline bool hostacct_mm_counted_by(struct mm_struct *mm,
 	return !owner || same_thread_group(owner, p);
 #else
 	return true;
+#endif
+}
+
+/*
+ * RSS counters: atomics (with per-thread caches that /proc ignores too) on
+ * 6.1, per-CPU counters since 6.2. Where the kernel offers the exact sum
+ * (get_mm_counter_sum(), which /proc/PID/status reads since 6.12.y) use
+ * it, so the numbers match procfs; otherwise procfs reads the same
+ * get_mm_counter() we do.
+ */
+static inline unsigned long hostacct_mm_counter(struct mm_struct *mm,
+						int member)
+{
+#ifdef HOSTACCT_HAVE_GET_MM_COUNTER_SUM
+	return get_mm_counter_sum(mm, member);
+#else
+	return get_mm_counter(mm, member);
 #endif
 }
 

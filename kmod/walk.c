@@ -164,8 +164,7 @@ bool hostacct_with_task_mm(struct task_struct *p,
  * @p: thread group leader
  * @mm: its mm, kept alive by task_lock() on the thread it was read from
  *
- * The counters are those /proc/PID/status reads (get_mm_counter() hides
- * the per-CPU counter of 6.2+ and the split counters of 6.1).
+ * The counters are those /proc/PID/status reads (see compat.h).
  *
  * Context: rcu_read_lock() and task_lock() held.
  */
@@ -175,10 +174,10 @@ void hostacct_usage_add_mm(struct hostacct_usage *u, struct task_struct *p,
 	if (!hostacct_mm_counted_by(mm, p))
 		return;
 
-	u->rss_anon += (u64)get_mm_counter(mm, MM_ANONPAGES) << PAGE_SHIFT;
-	u->rss_file += (u64)get_mm_counter(mm, MM_FILEPAGES) << PAGE_SHIFT;
-	u->rss_shmem += (u64)get_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
-	u->swap += (u64)get_mm_counter(mm, MM_SWAPENTS) << PAGE_SHIFT;
+	u->rss_anon += (u64)hostacct_mm_counter(mm, MM_ANONPAGES) << PAGE_SHIFT;
+	u->rss_file += (u64)hostacct_mm_counter(mm, MM_FILEPAGES) << PAGE_SHIFT;
+	u->rss_shmem += (u64)hostacct_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
+	u->swap += (u64)hostacct_mm_counter(mm, MM_SWAPENTS) << PAGE_SHIFT;
 }
 
 void hostacct_usage_merge(struct hostacct_usage *dst,

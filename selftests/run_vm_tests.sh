@@ -25,4 +25,5 @@ run() {
 }
 
 run hostacct_nl_test "$bin/hostacct_nl_test"
+run hostacct_workload_test "$bin/hostacct_workload_test"
 exit 0

@@ -4,7 +4,7 @@
 # PID 1 of the test guest, started by tools/testing/initramfs-init on an
 # overlay of the host's root. Environment from the kernel command line:
 #   HA_ROOT   the hostacct tree        HA_BUILD  build/vm/<release>
-#   HA_MODE   test|demo|bench|stress|shell
+#   HA_MODE   test|demo|bench|stress|run|shell
 #   HA_KVER   kernel release           HA_ARGS   base64 of runner arguments
 #
 # Results go to ttyS1 (fd 3): TAP lines in test mode, the mode's output
@@ -72,6 +72,13 @@ demo)
 bench)
 	echo "VMTEST-OUTPUT-BEGIN" >&3
 	"$HA_ROOT/tools/testing/bench.sh" $HA_ARGS >&3 2>&1
+	rc=$?
+	echo "VMTEST-OUTPUT-END" >&3
+	finish "rc=$rc"
+	;;
+run)
+	echo "VMTEST-OUTPUT-BEGIN" >&3
+	bash -c "$HA_ARGS" >&3 2>&1
 	rc=$?
 	echo "VMTEST-OUTPUT-END" >&3
 	finish "rc=$rc"

@@ -21,7 +21,8 @@ usage() {
 usage: $0 [options]
   -k, --kernel K     kernel to boot: a series (6.1, 6.12) or a release;
                      repeatable (default: every supported kernel installed)
-  -m, --mode MODE    test (default), demo, bench, stress or shell
+  -m, --mode MODE    test (default), demo, bench, stress, run or shell
+                     (run: execute --args as a bash command in the guest)
   -a, --args ARGS    arguments for the guest-side runner of the mode
   -t, --timeout S    seconds before a guest is killed (default 1500)
       --mem MB       guest memory (default 3072)
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
 done
 
 case "$MODE" in
-test|demo|bench|stress|shell) ;;
+test|demo|bench|stress|run|shell) ;;
 *) echo "vmtest: unknown mode: $MODE" >&2; exit 2 ;;
 esac
 
@@ -152,7 +153,10 @@ boot() {
 	append+=" HA_ROOT=$ROOT HA_BUILD=$dir HA_MODE=$MODE HA_KVER=$rel"
 	append+=" HA_ARGS=$(printf %s "$ARGS" | base64 -w0)"
 
-	qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max
+	# Single-threaded TCG: with one host thread per vCPU (MTTCG) a vCPU
+	# can run stale code after the kernel patches its text with int3
+	# (static keys flipped by kvm, tracepoints), which oopses in "int3".
+	qemu=(qemu-system-x86_64 -accel "tcg,thread=${VMTEST_TCG_THREAD:-single}" -cpu max
 	      -smp "$SMP" -m "$MEM" -no-reboot -display none -nodefaults
 	      -kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz"
 	      -append "$append"

@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-workload accounting against independent truth: procfs (stat,
+ * schedstat, status), cgroupfs (cpu.stat, memory.current) and what the
+ * fixtures did (threads burned, memory touched, vCPUs created).
+ */
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "client.h"
+#include "util.h"
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_TEST		CG_ROOT "/hostacct-test"
+#define MiB		(1024ULL * 1024)
+#define PF_KTHREAD	0x00200000
+
+#define BIT_CLASS(c)	(1U << (c))
+
+/* |a - b| <= pct % of b + abs */
+static int close_to(double a, double b, double pct, double abs)
+{
+	double d = a > b ? a - b : b - a;
+
+	return d <= b * pct / 100.0 + abs;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* How many (class, id) pairs of a dump appear more than once. */
+static int duplicates(struct hc_wls *l)
+{
+	uint64_t (*keys)[2] = calloc(l->n + 1, sizeof(*keys));
+	size_t i;
+	int dup = 0;
+
+	for (i = 0; i < l->n; i++) {
+		keys[i][0] = l->v[i].class;
+		keys[i][1] = l->v[i].id;
+	}
+	qsort(keys, l->n, sizeof(*keys), cmp_key);
+	for (i = 1; i < l->n; i++)
+		dup += !cmp_key(keys[i - 1], keys[i]);
+	free(keys);
+	return dup;
+}
+
+static int count_of(struct hc_wls *l, uint32_t class, uint64_t id)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += l->v[i].class == class && l->v[i].id == id;
+	return n;
+}
+
+/* An integer "key=value" of a fixture's ready line. */
+static long ready_val(const struct fixture *f, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(f->ready, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+static int start(struct fixture *f, const char *name, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int i = 0;
+
+	argv[i++] = strdup(fixture_path(name));
+	va_start(ap, name);
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	return fixture_start(f, argv);
+}
+
+static int container_start(struct fixture *f, const char *name, bool nested)
+{
+	char cg[256], burner[512];
+
+	snprintf(cg, sizeof(cg), CG_TEST "/%s", name);
+	snprintf(burner, sizeof(burner), "%s", fixture_path("burner"));
+	if (nested)
+		return start(f, "container", "--cgroup", cg, "--cpu-max",
+			     "50000 100000", "--mem-max", "268435456",
+			     "--nested", "--", burner, "--threads", "2",
+			     "--ms", "600", NULL);
+	return start(f, "container", "--cgroup", cg, "--cpu-max",
+		     "50000 100000", "--mem-max", "268435456", "--", burner,
+		     "--threads", "2", "--ms", "600", NULL);
+}
+
+static int self_cgroup_id(uint64_t *id)
+{
+	char buf[512], path[600];
+
+	if (read_file_str("/proc/self/cgroup", buf, sizeof(buf)) ||
+	    strncmp(buf, "0::", 3))
+		return -1;
+	snprintf(path, sizeof(path), CG_ROOT "%s", buf + 3);
+	return cgroup_id_of(path, id);
+}
+
+FIXTURE(wl) {
+	struct hc h;
+	struct hc_wls l;
+};
+
+FIXTURE_SETUP(wl)
+{
+	ASSERT_EQ(0, hc_open(&self->h));
+	mkdir(CG_TEST, 0755);
+	ASSERT_EQ(0, write_file(CG_TEST "/cgroup.subtree_control", "+cpu +memory"));
+	memset(&self->l, 0, sizeof(self->l));
+}
+
+FIXTURE_TEARDOWN(wl)
+{
+	hc_wls_free(&self->l);
+	hc_close(&self->h);
+}
+
+TEST_F_TIMEOUT(wl, native_burner_matches_procfs, 120)
+{
+	uint64_t run, stat_ns, rss_kb, cgid;
+	unsigned long long starttime = 0;
+	unsigned int threads;
+	struct fixture f;
+	struct hc_wl *w;
+	char path[64], buf[1024], *p;
+	int i;
+
+	ASSERT_EQ(0, start(&f, "burner", "--threads", "2", "--ms", "1000", NULL));
+	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+	/* The burner sleeps now: its counters are frozen. */
+	ASSERT_EQ(0, proc_runtime_ns(f.pid, &run, &threads));
+	ASSERT_EQ(0, proc_stat_cputime_ns(f.pid, &stat_ns));
+	ASSERT_EQ(0, proc_status_kb(f.pid, "VmRSS", &rss_kb));
+
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_NATIVE, f.pid));
+	w = hc_wls_find(&self->l, HOSTACCT_CLASS_NATIVE, f.pid);
+	ASSERT_NE(NULL, w);
+	EXPECT_STREQ("burner", w->name);
+	EXPECT_EQ(f.pid, w->leader_pid);
+	EXPECT_EQ(1, w->nr_procs);
+	EXPECT_EQ(3, w->nr_threads);
+	EXPECT_EQ(threads, w->nr_threads);
+	EXPECT_GE(w->cpu_ns, 980000000ULL);
+	TH_LOG("cpu: hostacct %llu ns, schedstat %llu ns (%+.3f %%), stat %llu ns",
+	       (unsigned long long)w->cpu_ns, (unsigned long long)run,
+	       100.0 * ((double)w->cpu_ns - run) / run,
+	       (unsigned long long)stat_ns);
+	EXPECT_TRUE(close_to(w->cpu_ns, run, 2, 0));
+	EXPECT_TRUE(close_to(w->cpu_ns, stat_ns, 2, 10e6));
+	EXPECT_EQ(w->cpu_ns, w->user_ns + w->system_ns);
+	EXPECT_EQ(0, w->guest_ns);
+	TH_LOG("rss: hostacct %llu, VmRSS %llu kB",
+	       (unsigned long long)(w->rss_anon + w->rss_file + w->rss_shmem),
+	       (unsigned long long)rss_kb);
+	EXPECT_TRUE(close_to(w->rss_anon + w->rss_file + w->rss_shmem,
+			     rss_kb * 1024.0, 2, 0));
+	ASSERT_EQ(0, self_cgroup_id(&cgid));
+	EXPECT_EQ(cgid, w->cgroup_id);
+
+	/* start time: field 22 of /proc/PID/stat, in clock ticks */
+	snprintf(path, sizeof(path), "/proc/%d/stat", f.pid);
+	ASSERT_EQ(0, read_file_str(path, buf, sizeof(buf)));
+	p = strrchr(buf, ')') + 2;
+	for (i = 3; i < 22; i++)
+		p = strchr(p, ' ') + 1;
+	starttime = strtoull(p, NULL, 10);
+	EXPECT_TRUE(close_to(w->start_ns / (1e9 / sysconf(_SC_CLK_TCK)),
+			     starttime, 0, 1));
+	fixture_stop(&f);
+}
+
+TEST_F_TIMEOUT(wl, memory_toucher_matches_status, 120)
+{
+	uint64_t anon_kb, file_kb, shmem_kb;
+	struct fixture f;
+	struct hc_wl *w;
+	glob_t g;
+
+	ASSERT_EQ(0, glob("/usr/src/linux-source-*.tar.xz", 0, NULL, &g));
+	ASSERT_EQ(0, start(&f, "toucher", "--anon-mb", "64", "--file",
+			   g.gl_pathv[0], "--file-mb", "32", "--shmem-mb", "16",
+			   NULL));
+	globfree(&g);
+	ASSERT_EQ(0, hc_dump(&self->h, BIT_CLASS(HOSTACCT_CLASS_NATIVE), 0, 0,
+			     &self->l));
+	ASSERT_EQ(0, proc_status_kb(f.pid, "RssAnon", &anon_kb));
+	ASSERT_EQ(0, proc_status_kb(f.pid, "RssFile", &file_kb));
+	ASSERT_EQ(0, proc_status_kb(f.pid, "RssShmem", &shmem_kb));
+
+	w = hc_wls_find(&self->l, HOSTACCT_CLASS_NATIVE, f.pid);
+	ASSERT_NE(NULL, w);
+	TH_LOG("anon %llu/%llu file %llu/%llu shmem %llu/%llu (hostacct/status)",
+	       (unsigned long long)w->rss_anon, (unsigned long long)anon_kb * 1024,
+	       (unsigned long long)w->rss_file, (unsigned long long)file_kb * 1024,
+	       (unsigned long long)w->rss_shmem, (unsigned long long)shmem_kb * 1024);
+	/*
+	 * What the fixture touched; 6.1 may not yet have synced up to 64
+	 * pages per thread of its split RSS counters (procfs neither).
+	 */
+	EXPECT_GE(w->rss_anon, 64 * MiB * 0.98);
+	EXPECT_GE(w->rss_file, 32 * MiB * 0.98);
+	EXPECT_GE(w->rss_shmem, 16 * MiB * 0.98);
+	EXPECT_TRUE(close_to(w->rss_anon, anon_kb * 1024.0, 2, 0));
+	EXPECT_TRUE(close_to(w->rss_file, file_kb * 1024.0, 2, 0));
+	EXPECT_TRUE(close_to(w->rss_shmem, shmem_kb * 1024.0, 2, 0));
+	fixture_stop(&f);
+}
+
+static void check_container(struct __test_metadata *_metadata,
+			    struct hc *h, struct hc_wls *l, bool nested)
+{
+	uint64_t usage_us, mem0, mem1, inner_id;
+	char cg[128], file[192];
+	struct hc_wls byp = { 0 };
+	struct fixture f;
+	struct hc_wl *c;
+	long shim, init, id;
+
+	snprintf(cg, sizeof(cg), CG_TEST "/%s", nested ? "nested" : "flat");
+	ASSERT_EQ(0, container_start(&f, nested ? "nested" : "flat", nested));
+	shim = ready_val(&f, "shim");
+	init = ready_val(&f, "init");
+	id = ready_val(&f, "id");
+
+	snprintf(file, sizeof(file), "%s/memory.current", cg);
+	ASSERT_EQ(0, read_file_u64(file, &mem0));
+	ASSERT_EQ(0, hc_dump(h, 0, 0, 0, l));
+	snprintf(file, sizeof(file), "%s/memory.current", cg);
+	ASSERT_EQ(0, read_file_u64(file, &mem1));
+	snprintf(file, sizeof(file), "%s/cpu.stat", cg);
+	ASSERT_EQ(0, keyed_file_u64(file, "usage_usec", &usage_us));
+
+	EXPECT_EQ(1, count_of(l, HOSTACCT_CLASS_CONTAINER, id));
+	c = hc_wls_find(l, HOSTACCT_CLASS_CONTAINER, id);
+	ASSERT_NE(NULL, c);
+	EXPECT_STREQ(cg + strlen(CG_ROOT), c->cgroup_path);
+	EXPECT_STREQ(cg + strlen(CG_ROOT), c->name);
+	EXPECT_EQ(id, c->cgroup_id);
+	EXPECT_EQ(init, c->leader_pid);
+	EXPECT_EQ(2, c->nr_procs);		/* shim and init */
+	EXPECT_EQ(4, c->nr_threads);		/* shim, burner + 2 threads */
+	EXPECT_EQ(0, count_of(l, HOSTACCT_CLASS_NATIVE, shim));
+	EXPECT_EQ(0, count_of(l, HOSTACCT_CLASS_NATIVE, init));
+	EXPECT_EQ(1, count_of(l, HOSTACCT_CLASS_NATIVE, f.pid)); /* runtime */
+
+	TH_LOG("cpu: hostacct %llu ns, cpu.stat usage %llu us (%+.3f %%)",
+	       (unsigned long long)c->cpu_ns, (unsigned long long)usage_us,
+	       100.0 * ((double)c->cpu_ns - usage_us * 1e3) / (usage_us * 1e3));
+	EXPECT_GE(c->cpu_ns, 590000000ULL);
+	EXPECT_TRUE(close_to(c->cpu_ns, usage_us * 1000.0, 2, 0));
+	TH_LOG("memory.current %llu..%llu, hostacct %llu",
+	       (unsigned long long)mem0, (unsigned long long)mem1,
+	       (unsigned long long)c->mem_cgroup);
+	EXPECT_TRUE(c->has_mem_cgroup);
+	EXPECT_LE(c->mem_cgroup, (mem0 > mem1 ? mem0 : mem1) + 65536);
+	EXPECT_GE(c->mem_cgroup + 65536, mem0 < mem1 ? mem0 : mem1);
+
+	/* The pid filter finds the container from any member. */
+	ASSERT_EQ(0, hc_dump(h, 0, init, 0, &byp));
+	ASSERT_EQ(1, byp.n);
+	EXPECT_EQ(HOSTACCT_CLASS_CONTAINER, byp.v[0].class);
+	EXPECT_EQ(id, byp.v[0].id);
+	hc_wls_free(&byp);
+
+	if (nested) {
+		snprintf(file, sizeof(file), "%s/inner", cg);
+		ASSERT_EQ(0, cgroup_id_of(file, &inner_id));
+		EXPECT_EQ(0, count_of(l, HOSTACCT_CLASS_CONTAINER, inner_id));
+	}
+	fixture_stop(&f);
+}
+
+TEST_F_TIMEOUT(wl, container_matches_cgroupfs, 120)
+{
+	check_container(_metadata, &self->h, &self->l, false);
+}
+
+TEST_F_TIMEOUT(wl, nested_container_rolls_up, 120)
+{
+	check_container(_metadata, &self->h, &self->l, true);
+}
+
+static int parse_tids(const char *ready, pid_t *tids, int max)
+{
+	const char *p = strstr(ready, "tids=");
+	int n = 0;
+
+	if (!p)
+		return 0;
+	p += 5;
+	while (n < max && *p >= '0' && *p <= '9') {
+		tids[n++] = strtol(p, (char **)&p, 10);
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static uint64_t thread_runtime_ns(pid_t pid, pid_t tid)
+{
+	unsigned long long run = 0;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%llu", &run) != 1)
+			run = 0;
+		fclose(f);
+	}
+	return run;
+}
+
+TEST_F_TIMEOUT(wl, kvm_vm_matches_fixture, 300)
+{
+	uint64_t vsum = 0, tick = 1000000000ULL / 250;
+	unsigned int threads;
+	struct fixture f;
+	struct hc_wl *w;
+	pid_t tids[8];
+	int i, n, j;
+
+	if (access("/dev/kvm", R_OK | W_OK))
+		SKIP(return, "no /dev/kvm");
+	ASSERT_EQ(0, start(&f, "tinyvm", "--vcpus", "2", "--mem-mb", "256",
+			   "--touch-mb", "64", "--busy", "0", NULL));
+	n = parse_tids(f.ready, tids, 8);
+	ASSERT_EQ(2, n);
+	sleep(2);			/* vCPU 0 spins in the guest */
+	kill(f.pid, SIGSTOP);		/* freeze the counters */
+	usleep(200000);
+
+	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KVM, f.pid));
+	EXPECT_EQ(0, count_of(&self->l, HOSTACCT_CLASS_NATIVE, f.pid));
+	w = hc_wls_find(&self->l, HOSTACCT_CLASS_KVM, f.pid);
+	ASSERT_NE(NULL, w);
+	ASSERT_TRUE(w->has_kvm);
+	EXPECT_EQ(1, w->nr_vms);
+	EXPECT_EQ(2, w->nr_vcpus);
+	EXPECT_EQ(256 * MiB, w->guest_mem);
+	/* main + 2 vCPU threads (+ KVM's NX recovery worker since 6.7) */
+	ASSERT_EQ(0, proc_runtime_ns(f.pid, &vsum, &threads));
+	vsum = 0;
+	EXPECT_EQ(threads, w->nr_threads);
+	EXPECT_LE(3, w->nr_threads);
+	ASSERT_EQ(2, w->nr_vcpu_entries);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(i, w->vcpus[i].id);
+		EXPECT_EQ(tids[i], w->vcpus[i].tid);
+		EXPECT_EQ(thread_runtime_ns(f.pid, tids[i]), w->vcpus[i].cpu_ns);
+		vsum += thread_runtime_ns(f.pid, tids[i]);
+	}
+	TH_LOG("guest %llu ns, vCPU threads %llu ns, VMM %llu ns, overhead %llu ns, resident %llu of %llu",
+	       (unsigned long long)w->kvm_guest_ns, (unsigned long long)vsum,
+	       (unsigned long long)w->cpu_ns, (unsigned long long)w->overhead_ns,
+	       (unsigned long long)w->guest_resident,
+	       (unsigned long long)w->guest_mem);
+	EXPECT_EQ(vsum, w->vcpu_ns);
+	EXPECT_GT(w->kvm_guest_ns, 0);
+	/* tick-sampled guest time vs precise runtime: one tick per vCPU */
+	EXPECT_LE(w->kvm_guest_ns, vsum + n * tick);
+	EXPECT_GT(w->vcpus[0].guest_ns, w->vcpus[1].guest_ns);
+	EXPECT_EQ(w->cpu_ns - w->kvm_guest_ns, w->overhead_ns);
+	EXPECT_LE(w->guest_ns, w->user_ns);
+	EXPECT_GE(w->rss_anon, 64 * MiB);
+	EXPECT_GE(w->guest_resident, 60 * MiB);
+	EXPECT_LE(w->guest_resident, 256 * MiB);
+	j = count_of(&self->l, HOSTACCT_CLASS_NATIVE, tids[0]);
+	EXPECT_EQ(0, j);
+	fixture_stop(&f);
+}
+
+static int is_kthread(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file_str(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	p += 2;
+	for (i = 3; i < 9; i++)		/* field 9: flags */
+		p = strchr(p, ' ') + 1;
+	return (strtoul(p, NULL, 10) & PF_KTHREAD) != 0;
+}
+
+/* Thread groups (pids) and threads in /proc. */
+static size_t list_procs(pid_t *pids, size_t max, unsigned int *threads)
+{
+	struct dirent *d, *t;
+	size_t n = 0;
+	DIR *dir = opendir("/proc"), *td;
+	char path[300];
+
+	*threads = 0;
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		if (n < max)
+			pids[n++] = atoi(d->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/task", d->d_name);
+		td = opendir(path);
+		while (td && (t = readdir(td)))
+			if (t->d_name[0] != '.')
+				(*threads)++;
+		if (td)
+			closedir(td);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+TEST_F_TIMEOUT(wl, every_task_in_exactly_one_workload, 300)
+{
+	static pid_t pids[8192];
+	unsigned int t0, t1, sum = 0, kthreads = 0;
+	struct fixture ctr, vm = { 0 }, burner;
+	int *tally;
+	size_t n, i;
+
+	ASSERT_EQ(0, container_start(&ctr, "partition", false));
+	ASSERT_EQ(0, start(&burner, "burner", "--threads", "3", "--ms", "10", NULL));
+	if (!access("/dev/kvm", R_OK | W_OK))
+		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
+
+	list_procs(pids, 8192, &t0);
+	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+	n = list_procs(pids, 8192, &t1);
+
+	for (i = 0; i < self->l.n; i++)
+		sum += self->l.v[i].nr_threads;
+	EXPECT_EQ(0, duplicates(&self->l));
+	TH_LOG("/proc: %u then %u threads; workloads: %u threads in %zu rows",
+	       t0, t1, sum, self->l.n);
+	EXPECT_LE(sum, (t0 > t1 ? t0 : t1) + 2);
+	EXPECT_GE(sum + 2, t0 < t1 ? t0 : t1);
+
+	/*
+	 * The pid filter names the one workload of each process; each
+	 * workload must hold as many processes as name it.
+	 */
+	tally = calloc(self->l.n, sizeof(*tally));
+	ASSERT_NE(NULL, tally);
+	for (i = 0; i < n; i++) {
+		struct hc_wls one = { 0 };
+		struct hc_wl *w;
+		int k = is_kthread(pids[i]);
+
+		if (hc_dump(&self->h, 0, pids[i], 0, &one)) {
+			hc_wls_free(&one);
+			continue;	/* exited meanwhile */
+		}
+		EXPECT_EQ(1, one.n);
+		if (one.n != 1)
+			continue;
+		kthreads += k == 1;
+		if (k == 1) {
+			EXPECT_EQ(HOSTACCT_CLASS_KERNEL, one.v[0].class);
+		} else {
+			EXPECT_NE(HOSTACCT_CLASS_KERNEL, one.v[0].class);
+		}
+		w = hc_wls_find(&self->l, one.v[0].class, one.v[0].id);
+		if (w)
+			tally[w - self->l.v]++;
+		hc_wls_free(&one);
+	}
+	for (i = 0; i < self->l.n; i++) {
+		struct hc_wl *w = &self->l.v[i];
+
+		if (w->class == HOSTACCT_CLASS_KERNEL) {
+			EXPECT_TRUE(close_to(tally[i], w->nr_procs, 0, 2));
+			EXPECT_TRUE(close_to(kthreads, w->nr_procs, 0, 2));
+		} else {
+			EXPECT_EQ(w->nr_procs, tally[i]) TH_LOG("%s %llu",
+				w->name, (unsigned long long)w->id);
+		}
+	}
+	free(tally);
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KERNEL, 0));
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_NATIVE, getpid()));
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_CONTAINER,
+			      ready_val(&ctr, "id")));
+	if (vm.pid)
+		EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KVM, vm.pid));
+	fixture_stop(&burner);
+	fixture_stop(&vm);
+	fixture_stop(&ctr);
+}
+
+/* Every field equal (memory.current may move by a few pages). */
+static int same_workload(const struct hc_wl *a, const struct hc_wl *b)
+{
+	struct hc_wl x = *a, y = *b;
+
+	if (!close_to(x.mem_cgroup, y.mem_cgroup, 0, 65536))
+		return 0;
+	x.mem_cgroup = y.mem_cgroup = 0;
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
+{
+	struct fixture ctr, vm = { 0 }, burner;
+	struct hc_wl *refs[4], d;
+	char freeze[192];
+	uint64_t ids[4];
+	uint32_t classes[4];
+	pid_t pids[4];
+	int nref = 0, i;
+	uint64_t root_id;
+	size_t k;
+
+	ASSERT_EQ(0, cgroup_id_of(CG_ROOT, &root_id));
+	ASSERT_EQ(0, container_start(&ctr, "agree", false));
+	ASSERT_EQ(0, start(&burner, "burner", "--threads", "2", "--ms", "200", NULL));
+	if (!access("/dev/kvm", R_OK | W_OK)) {
+		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
+		kill(vm.pid, SIGSTOP);
+	}
+	snprintf(freeze, sizeof(freeze), CG_TEST "/agree/cgroup.freeze");
+	ASSERT_EQ(0, write_file(freeze, "1"));
+	usleep(300000);
+
+	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+	classes[nref] = HOSTACCT_CLASS_NATIVE;
+	ids[nref] = burner.pid;
+	pids[nref++] = burner.pid;
+	classes[nref] = HOSTACCT_CLASS_CONTAINER;
+	ids[nref] = ready_val(&ctr, "id");
+	pids[nref++] = ready_val(&ctr, "init");
+	if (vm.pid) {
+		classes[nref] = HOSTACCT_CLASS_KVM;
+		ids[nref] = vm.pid;
+		pids[nref++] = vm.pid;
+	}
+	for (i = 0; i < nref; i++) {
+		struct hc_wls byp = { 0 }, bycg = { 0 }, bymask = { 0 };
+		struct hc_wl *w;
+
+		refs[i] = hc_wls_find(&self->l, classes[i], ids[i]);
+		ASSERT_NE(NULL, refs[i]);
+
+		ASSERT_EQ(0, hc_get(&self->h, classes[i], ids[i], &d));
+		EXPECT_TRUE(same_workload(refs[i], &d)) TH_LOG("do: %s", d.name);
+
+		ASSERT_EQ(0, hc_dump(&self->h, 0, pids[i], 0, &byp));
+		ASSERT_EQ(1, byp.n);
+		EXPECT_TRUE(same_workload(refs[i], &byp.v[0]));
+
+		ASSERT_EQ(0, hc_dump(&self->h, 0, 0, refs[i]->cgroup_id, &bycg));
+		w = hc_wls_find(&bycg, classes[i], ids[i]);
+		ASSERT_NE(NULL, w);
+		EXPECT_TRUE(same_workload(refs[i], w));
+		/* kernel threads live in the root cgroup only */
+		for (k = 0; k < bycg.n; k++)
+			if (refs[i]->cgroup_id != root_id)
+				EXPECT_NE(HOSTACCT_CLASS_KERNEL, bycg.v[k].class);
+
+		ASSERT_EQ(0, hc_dump(&self->h, BIT_CLASS(classes[i]), 0, 0, &bymask));
+		w = hc_wls_find(&bymask, classes[i], ids[i]);
+		ASSERT_NE(NULL, w);
+		EXPECT_TRUE(same_workload(refs[i], w));
+		for (k = 0; k < bymask.n; k++)
+			EXPECT_EQ(classes[i], bymask.v[k].class);
+
+		hc_wls_free(&byp);
+		hc_wls_free(&bycg);
+		hc_wls_free(&bymask);
+	}
+
+	/* The kernel row: same identity by every route (kthreads run on). */
+	ASSERT_EQ(0, hc_get(&self->h, HOSTACCT_CLASS_KERNEL, 0, &d));
+	EXPECT_STREQ("kernel", d.name);
+	EXPECT_EQ(2, d.leader_pid);
+	EXPECT_NE(NULL, hc_wls_find(&self->l, HOSTACCT_CLASS_KERNEL, 0));
+
+	write_file(freeze, "0");
+	fixture_stop(&burner);
+	fixture_stop(&vm);
+	fixture_stop(&ctr);
+}
+
+/* 5,000 processes and 20,000 threads while another process forks/exits. */
+TEST_F_TIMEOUT(wl, dump_at_scale_under_churn, 900)
+{
+	struct fixture many, single, churn;
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	int round;
+
+	write_file("/proc/sys/kernel/pid_max", "4194304");
+	write_file("/proc/sys/kernel/threads-max", "200000");
+	setrlimit(RLIMIT_NPROC, &rl);
+
+	ASSERT_EQ(0, start(&many, "spawner", "--procs", "1000", "--threads", "16", NULL));
+	ASSERT_EQ(0, start(&single, "spawner", "--procs", "4000", NULL));
+	ASSERT_EQ(0, start(&churn, "churn", NULL));
+
+	for (round = 0; round < 3; round++) {
+		uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+		unsigned int threads = 0, natives = 0;
+		size_t i;
+
+		hc_wls_free(&self->l);
+		ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+		for (i = 0; i < self->l.n; i++) {
+			threads += self->l.v[i].nr_threads;
+			natives += self->l.v[i].class == HOSTACCT_CLASS_NATIVE;
+		}
+		EXPECT_EQ(0, duplicates(&self->l));
+		TH_LOG("round %d: %zu workloads, %u natives, %u threads, %.1f ms, %d messages",
+		       round, self->l.n, natives, threads,
+		       (clock_ns(CLOCK_MONOTONIC) - t0) / 1e6, self->h.nmsgs);
+		EXPECT_GE(natives, 5000);
+		EXPECT_GE(threads, 20000);
+	}
+	fixture_stop(&churn);
+	fixture_stop(&single);
+	fixture_stop(&many);
+}
+
+TEST_HARNESS_MAIN
