@@ -53,7 +53,7 @@ check:
 
 demo:
 	@scripts/deps.sh
-	@tools/testing/vmtest.sh --demo
+	@tools/testing/vmtest.sh --demo -k $(or $(KERNEL),6.12)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(SRC) clean 2>/dev/null

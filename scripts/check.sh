@@ -7,7 +7,8 @@
 #   1. install missing Debian packages (as root)
 #   2. build the module for every supported kernel with W=1 and sparse
 #      (C=1): any warning in our files fails
-#   3. checkpatch.pl --strict on kmod/ and include/
+#   3. checkpatch.pl --strict on kmod/ and include/; the YNL spec agrees
+#      with the uAPI header and the kernel's policies
 #   4. build the CLI and the selftests warning-free; CLI unit tests
 #   5. the VM suite (tools/testing/vmtest.sh) on every supported kernel
 #
@@ -75,6 +76,16 @@ if want style; then
 		ok "checkpatch.pl --strict clean on kmod/ and include/"
 	else
 		notok "checkpatch.pl --strict"
+		echo "$out" | head -n 20 | sed 's/^/#   /'
+	fi
+fi
+
+# 3b. the YNL spec, the uAPI header and the kernel policies agree
+if want style; then
+	if out=$(/usr/bin/python3 scripts/spec-check.py 2>&1); then
+		ok "${out#spec-check: }"
+	else
+		notok "spec, uAPI header and policies disagree"
 		echo "$out" | head -n 20 | sed 's/^/#   /'
 	fi
 fi

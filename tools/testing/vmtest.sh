@@ -220,6 +220,7 @@ for rel in "${RELEASES[@]}"; do
 	tr -d '\r' <"$dir/console.log" >"$dir/console.txt"
 
 	if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
+		echo "== $rel: guest output"
 		sed -n '/^VMTEST-OUTPUT-BEGIN$/,/^VMTEST-OUTPUT-END$/p' "$dir/results.txt" |
 			sed '1d;$d'
 	fi
@@ -240,12 +241,21 @@ for rel in "${RELEASES[@]}"; do
 			problems+=("  $line")
 		done < <(grep -E "$SPLAT" "$dir/console.txt" | head -n 20)
 	fi
+	if [ "$MODE" != test ] && [ "$MODE" != stress ] &&
+	   ! grep -q '^VMTEST-END rc=0' "$dir/results.txt"; then
+		problems+=("the guest's $MODE command failed")
+	fi
 	if [ ${#problems[@]} -eq 0 ]; then
 		echo "ok - $rel kernel log clean, guest finished" >>"$dir/results.txt"
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
 		printf '%s\n' "${problems[@]}" | sed "s/^/== $rel: /"
+	fi
+	if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
+		[ "$fail" -gt 0 ] && failed_kernels+=("$rel")
+		total_fail=$((total_fail + fail))
+		continue
 	fi
 	echo "== $rel: $pass passed, $fail failed, $skip skipped (${secs}s; logs in ${dir#"$ROOT"/})"
 	grep -E '^not ok |^ok .*# SKIP' "$dir/results.txt" | sed "s/^/== $rel: /"
@@ -255,6 +265,11 @@ for rel in "${RELEASES[@]}"; do
 done
 
 [ "$MODE" = shell ] && exit 0
+if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
+	[ "$total_fail" -eq 0 ] || echo "vmtest: $MODE failed on: ${failed_kernels[*]}"
+	[ "$total_fail" -eq 0 ]
+	exit
+fi
 echo "vmtest: kernels: ${RELEASES[*]}"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
