@@ -82,12 +82,15 @@ struct hostacct_ctr *hostacct_ctrs_lookup(struct hostacct_ctrs *s,
 	return NULL;
 }
 
-/*
- * The container cgroup of a process in a non-initial pid namespace.
- * Context: rcu_read_lock() held; task_lock() keeps p->nsproxy and the
- * cgroup namespace (which pins its root css_set) alive.
+/**
+ * hostacct_container_cgroup - the container cgroup of a namespaced process
+ * @p: a process in a non-initial pid namespace
+ *
+ * Context: rcu_read_lock() held; takes task_lock(@p), which keeps
+ * p->nsproxy and its cgroup namespace (pinning its root css_set) alive.
+ * Return: the cgroup, or NULL if it is the root cgroup.
  */
-static struct cgroup *hostacct_container_cgroup(struct task_struct *p)
+struct cgroup *hostacct_container_cgroup(struct task_struct *p)
 {
 	struct cgroup *cgrp = task_dfl_cgroup(p);
 	struct cgroup *root;
@@ -196,11 +199,11 @@ static void hostacct_ctrs_prune(struct hostacct_ctrs *s)
 int hostacct_ctrs_collect(struct hostacct_ctrs *s)
 {
 	pid_t cursor = 1;
+	unsigned int n;
 	int err;
 
 	for (;;) {
 		bool more = true, grow = false;
-		unsigned int n;
 
 		rcu_read_lock();
 		for (n = 0; n < HOSTACCT_WALK_BATCH; n++) {
@@ -232,6 +235,9 @@ int hostacct_ctrs_collect(struct hostacct_ctrs *s)
 
 	/* Nested containers roll up into the outermost one. */
 	hostacct_ctrs_prune(s);
+	/* Their members keep their class when they exit (exit.c). */
+	for (n = 0; n < s->nr; n++)
+		hostacct_exit_note_ctr(s->v[n].id);
 	return 0;
 }
 

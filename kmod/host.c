@@ -2,7 +2,9 @@
 /*
  * HOSTACCT_CMD_HOST_GET: facts about the whole host, read the same way
  * /proc/stat and /proc/meminfo read them, so user space can reconcile the
- * two exactly.
+ * two exactly, and the CPU time of each workload class (live thread groups
+ * from a walk, reaped ones from exit.c), so the classes plus idle add up to
+ * the host over any interval.
  */
 
 #include <linux/cpumask.h>
@@ -78,22 +80,47 @@ static int hostacct_put_u64(struct sk_buff *skb, int type, u64 val)
 	return nla_put_u64_64bit(skb, type, val, HOSTACCT_A_HOST_PAD);
 }
 
-static int hostacct_host_fill(struct sk_buff *skb)
+/*
+ * The class totals are read thread group by thread group during a walk;
+ * the host's CPU states and the timestamp are taken before and after it
+ * and reported for the middle of the walk, so that over an interval the
+ * classes and idle cover the same span of time however long the walks
+ * take.
+ */
+struct hostacct_host_snap {
+	u64 t0;
+	struct hostacct_host_cpu c0;
+};
+
+static void hostacct_host_cpu_mid(const struct hostacct_host_snap *s,
+				  struct hostacct_host_cpu *c, u64 *ts)
+{
+	const u64 *a = (const u64 *)&s->c0;
+	u64 *b = (u64 *)c, t1 = ktime_get_boottime_ns();
+	unsigned int i;
+
+	hostacct_host_cpu(c);
+	for (i = 0; i < sizeof(*c) / sizeof(u64); i++)
+		b[i] = a[i] + (b[i] - a[i]) / 2;
+	*ts = s->t0 + (t1 - s->t0) / 2;
+}
+
+static int hostacct_host_fill(struct sk_buff *skb,
+			      const struct hostacct_host_snap *snap)
 {
 	struct hostacct_host_cpu c;
 	struct sysinfo si;
-	u64 unit;
+	u64 unit, ts;
 
 	si_meminfo(&si);
 	unit = si.mem_unit;
-	hostacct_host_cpu(&c);
+	hostacct_host_cpu_mid(snap, &c, &ts);
 
 	if (nla_put_string(skb, HOSTACCT_A_HOST_KERNEL_RELEASE,
 			   init_utsname()->release) ||
 	    nla_put_string(skb, HOSTACCT_A_HOST_MODULE_VERSION,
 			   HOSTACCT_VERSION) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_HOST_TIMESTAMP_NS,
-			     ktime_get_boottime_ns()) ||
+	    hostacct_put_u64(skb, HOSTACCT_A_HOST_TIMESTAMP_NS, ts) ||
 	    nla_put_u32(skb, HOSTACCT_A_HOST_NR_CPUS_ONLINE, num_online_cpus()) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_HOST_MEM_TOTAL_BYTES,
 			     si.totalram * unit) ||
@@ -117,13 +144,47 @@ static int hostacct_host_fill(struct sk_buff *skb)
 	return 0;
 }
 
+static int hostacct_class_put(struct sk_buff *skb, u32 class,
+			      const struct hostacct_class_total *t)
+{
+	u64 exited = hostacct_exit_class_cpu(class);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, HOSTACCT_A_HOST_CLASS_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_CLASS, class) ||
+	    nla_put_u64_64bit(skb, HOSTACCT_A_CLASS_STATS_CPU_NS,
+			      t->cpu_ns + exited, HOSTACCT_A_CLASS_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS,
+			      exited, HOSTACCT_A_CLASS_STATS_PAD) ||
+	    nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_NR_WORKLOADS,
+			t->nr_workloads) ||
+	    nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_NR_PROCS, t->nr_procs) ||
+	    nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_NR_THREADS, t->nr_threads)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct hostacct_class_total totals[HOSTACCT_CLASS_MAX + 1] = {};
+	struct hostacct_host_snap snap;
 	struct sk_buff *msg;
+	u32 class;
 	void *hdr;
 	int err;
 
 	err = hostacct_nl_check_perm(skb, info->extack);
+	if (err)
+		return err;
+
+	snap.t0 = ktime_get_boottime_ns();
+	hostacct_host_cpu(&snap.c0);
+	err = hostacct_class_totals(totals);
 	if (err)
 		return err;
 
@@ -138,7 +199,10 @@ int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 
-	err = hostacct_host_fill(msg);
+	err = hostacct_host_fill(msg, &snap);
+	for (class = HOSTACCT_CLASS_KERNEL; !err && class <= HOSTACCT_CLASS_MAX;
+	     class++)
+		err = hostacct_class_put(msg, class, &totals[class]);
 	if (err)
 		goto err_free;
 

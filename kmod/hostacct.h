@@ -9,6 +9,7 @@
  *   classify.c  which cgroups host containers
  *   kvm.c       VMM detection, vCPUs, guest memory
  *   cgroup.c    cgroup paths and memory cgroup usage
+ *   exit.c      CPU time of reaped processes (tracepoint probes)
  */
 #ifndef _HOSTACCT_H
 #define _HOSTACCT_H
@@ -97,6 +98,7 @@ void hostacct_usage_split(const struct hostacct_usage *u, u64 *user,
  * @init_pid: tgid (initial pid namespace) of the container's pid
  *	namespace init, 0 if it was not seen
  * @nested: inside another container (dropped after collection)
+ * @residue_added: @usage includes the CPU time of reaped members
  * @usage: what its member processes used, filled by the walk
  */
 struct hostacct_ctr {
@@ -104,6 +106,7 @@ struct hostacct_ctr {
 	u64 id;
 	pid_t init_pid;
 	bool nested;
+	bool residue_added;
 	struct hostacct_usage usage;
 };
 
@@ -124,6 +127,31 @@ void hostacct_ctrs_release(struct hostacct_ctrs *s);
 struct hostacct_ctr *hostacct_ctrs_find(struct hostacct_ctrs *s, u64 id);
 struct hostacct_ctr *hostacct_ctrs_lookup(struct hostacct_ctrs *s,
 					  struct cgroup *cgrp);
+struct cgroup *hostacct_container_cgroup(struct task_struct *p);
+
+/* exit.c */
+int hostacct_exit_init(void);
+void hostacct_exit_exit(void);
+void hostacct_exit_note_ctr(u64 id);
+void hostacct_exit_note_vmm(struct task_struct *p);
+u64 hostacct_exit_ctr_cpu(u64 id);
+u64 hostacct_exit_class_cpu(u32 class);
+
+/**
+ * struct hostacct_class_total - what one class used, for HOST_GET
+ * @cpu_ns: live thread groups' CPU time (exited ones: exit.c)
+ * @nr_workloads: workloads of the class
+ * @nr_procs: thread groups
+ * @nr_threads: threads
+ */
+struct hostacct_class_total {
+	u64 cpu_ns;
+	u32 nr_workloads;
+	u32 nr_procs;
+	u32 nr_threads;
+};
+
+int hostacct_class_totals(struct hostacct_class_total *t);
 
 /* kvm.c */
 typedef bool (*hostacct_file_is_kvm_t)(struct file *file);

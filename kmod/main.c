@@ -12,9 +12,14 @@ static int __init hostacct_init(void)
 {
 	int err;
 
-	err = hostacct_nl_init();
+	err = hostacct_exit_init();
 	if (err)
 		return err;
+	err = hostacct_nl_init();
+	if (err) {
+		hostacct_exit_exit();
+		return err;
+	}
 
 	pr_info("version %s loaded\n", HOSTACCT_VERSION);
 	return 0;
@@ -23,6 +28,7 @@ static int __init hostacct_init(void)
 static void __exit hostacct_exit(void)
 {
 	hostacct_nl_exit();
+	hostacct_exit_exit();
 }
 
 module_init(hostacct_init);

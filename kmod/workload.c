@@ -54,6 +54,7 @@ enum hostacct_phase {
  * @seq: sequence number of the request
  * @nlflags: flags of the messages (NLM_F_MULTI in dumps)
  * @emitted: messages emitted so far
+ * @totals: sum per class instead of emitting (HOST_GET), or NULL
  * @path: buffer for cgroup paths
  */
 struct hostacct_req {
@@ -73,6 +74,7 @@ struct hostacct_req {
 	u32 seq;
 	int nlflags;
 	unsigned int emitted;
+	struct hostacct_class_total *totals;
 	char path[HOSTACCT_PATH_MAX];
 };
 
@@ -131,8 +133,11 @@ static void hostacct_visit_mm(struct task_struct *mt, void *data)
 {
 	struct hostacct_visit_mm_arg *a = data;
 
-	if (hostacct_kvm_is_vmm(mt, a->r->is_kvm))
+	if (hostacct_kvm_is_vmm(mt, a->r->is_kvm)) {
 		a->v->class = HOSTACCT_CLASS_KVM;
+		/* keep its class when it exits (exit.c) */
+		hostacct_exit_note_vmm(a->p);
+	}
 	a->wanted = hostacct_visit_wanted(a->r, a->v, task_tgid_nr(a->p));
 	if (a->wanted)
 		hostacct_usage_add_mm(&a->v->u, a->p, mt->mm);
@@ -263,6 +268,15 @@ cancel:
 	return -EMSGSIZE;
 }
 
+static void hostacct_total_add(struct hostacct_class_total *t,
+			       const struct hostacct_usage *u)
+{
+	t->cpu_ns += u->cpu_ns;
+	t->nr_procs += u->nr_procs;
+	t->nr_threads += u->nr_threads;
+	t->nr_workloads++;
+}
+
 /*
  * Visit one thread group. Context: rcu_read_lock() held.
  * Return: 0, or -EMSGSIZE when its message does not fit (nothing of it
@@ -272,7 +286,7 @@ static int hostacct_proc(struct hostacct_req *r, struct sk_buff *skb,
 			 struct task_struct *p)
 {
 	struct hostacct_visit v;
-	bool empty = !skb->len;
+	bool empty;
 	int err;
 
 	if (!hostacct_visit(r, p, &v))
@@ -289,6 +303,11 @@ static int hostacct_proc(struct hostacct_req *r, struct sk_buff *skb,
 		return 0;
 	}
 
+	if (r->totals) {
+		hostacct_total_add(&r->totals[v.class], &v.u);
+		return 0;
+	}
+	empty = !skb->len;
 	err = hostacct_fill_proc(r, skb, p, &v, true);
 	/* A VMM with more vCPUs than fit in one message: totals only. */
 	if (err && empty && v.class == HOSTACCT_CLASS_KVM)
@@ -326,7 +345,7 @@ static int hostacct_step_procs(struct hostacct_req *r, struct sk_buff *skb)
 static int hostacct_fill_ctr(struct hostacct_req *r, struct sk_buff *skb,
 			     struct hostacct_ctr *c)
 {
-	const struct hostacct_usage *u = &c->usage;
+	struct hostacct_usage *u = &c->usage;
 	u64 mem;
 	void *hdr;
 
@@ -337,6 +356,12 @@ static int hostacct_fill_ctr(struct hostacct_req *r, struct sk_buff *skb,
 	hdr = hostacct_msg_start(r, skb, HOSTACCT_CLASS_CONTAINER, c->id);
 	if (!hdr)
 		return -EMSGSIZE;
+
+	/* Members reaped since the module was loaded still count. */
+	if (!c->residue_added) {
+		u->cpu_ns += hostacct_exit_ctr_cpu(c->id);
+		c->residue_added = true;
+	}
 
 	if (nla_put_string(skb, HOSTACCT_A_WORKLOAD_NAME, r->path) ||
 	    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_LEADER_PID,
@@ -363,6 +388,11 @@ static int hostacct_step_ctrs(struct hostacct_req *r, struct sk_buff *skb)
 		/* A container whose tasks all left after the start: gone. */
 		if (!c->usage.nr_procs || !hostacct_ctr_wanted(r, c))
 			continue;
+		if (r->totals) {
+			hostacct_total_add(&r->totals[HOSTACCT_CLASS_CONTAINER],
+					   &c->usage);
+			continue;
+		}
 		err = hostacct_fill_ctr(r, skb, c);
 		if (err)
 			return err;
@@ -375,7 +405,11 @@ static int hostacct_step_kernel(struct hostacct_req *r, struct sk_buff *skb)
 {
 	void *hdr;
 
-	if (r->kernel.nr_procs) {
+	if (r->totals) {
+		if (r->kernel.nr_procs)
+			hostacct_total_add(&r->totals[HOSTACCT_CLASS_KERNEL],
+					   &r->kernel);
+	} else if (r->kernel.nr_procs) {
 		hdr = hostacct_msg_start(r, skb, HOSTACCT_CLASS_KERNEL, 0);
 		if (!hdr)
 			return -EMSGSIZE;
@@ -544,6 +578,43 @@ static int hostacct_req_check(struct nlattr **tb, bool dump,
 	return 0;
 }
 
+static struct hostacct_req *hostacct_req_alloc(void)
+{
+	struct hostacct_req *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return NULL;
+	r->class_mask = GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL);
+	r->tgid_min = 1;
+	r->tgid_max = PID_MAX_LIMIT;
+	r->cursor = 1;
+	r->phase = HOSTACCT_PHASE_PROCS;
+	return r;
+}
+
+/**
+ * hostacct_class_totals - what each class's live thread groups used
+ * @t: array of HOSTACCT_CLASS_MAX + 1 entries, zeroed, indexed by class
+ *
+ * The same walk and classification as a WORKLOAD_GET dump, summed.
+ * Context: process context, may sleep.
+ * Return: 0 or -errno.
+ */
+int hostacct_class_totals(struct hostacct_class_total *t)
+{
+	struct hostacct_req *r = hostacct_req_alloc();
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->totals = t;
+	err = hostacct_ctrs_collect(&r->ctrs);
+	if (!err)
+		err = hostacct_req_run(r, NULL);
+	hostacct_req_free(r);
+	return err;
+}
+
 static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 					     struct netlink_ext_ack *extack)
 {
@@ -554,14 +625,9 @@ static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 	if (err)
 		return ERR_PTR(err);
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = hostacct_req_alloc();
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	r->class_mask = GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL);
-	r->tgid_min = 1;
-	r->tgid_max = PID_MAX_LIMIT;
-	r->cursor = 1;
-	r->phase = HOSTACCT_PHASE_PROCS;
 
 	if (tb[HOSTACCT_A_WORKLOAD_CLASS_MASK])
 		r->class_mask = nla_get_u32(tb[HOSTACCT_A_WORKLOAD_CLASS_MASK]);

@@ -43,6 +43,49 @@ void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h)
 		snprintf(k, sizeof(k), "cpu_%s_ns", ha_cpu_state_names[i]);
 		ha_out_u64(o, k, cpu_hdr[i], h->cpu[i], HA_U_NS_S);
 	}
+	if (h->has_class_stats)
+		ha_print_class_stats(o, h);
+	ha_out_section_end(o);
+}
+
+/* JSON: a "classes" array inside the host object; tables: a section. */
+void ha_print_class_stats(struct ha_out *o, const struct ha_host *h)
+{
+	uint32_t c;
+
+	ha_out_nest(o, "classes", true);
+	for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++) {
+		const struct ha_class_stats *cs = &h->cls[c];
+
+		ha_out_nest(o, NULL, false);
+		ha_out_str(o, "class", NULL, ha_class_name(c));
+		ha_out_u64(o, "cpu_ns", NULL, cs->cpu_ns, HA_U_NONE);
+		ha_out_u64(o, "exited_cpu_ns", NULL, cs->exited_ns, HA_U_NONE);
+		ha_out_u64(o, "nr_workloads", NULL, cs->nr_workloads, HA_U_NONE);
+		ha_out_u64(o, "nr_procs", NULL, cs->nr_procs, HA_U_NONE);
+		ha_out_u64(o, "nr_threads", NULL, cs->nr_threads, HA_U_NONE);
+		ha_out_nest_end(o);
+	}
+	ha_out_nest_end(o);
+}
+
+static void host_class_table(struct ha_out *o, const struct ha_host *h)
+{
+	uint32_t c;
+
+	ha_out_section(o, "classes", "CPU time by class since boot (reaped processes included)", true);
+	for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++) {
+		const struct ha_class_stats *cs = &h->cls[c];
+
+		ha_out_row(o);
+		ha_out_str(o, "class", "CLASS", ha_class_name(c));
+		ha_out_u64(o, "nr_workloads", "WORKLOADS", cs->nr_workloads, HA_U_NONE);
+		ha_out_u64(o, "nr_procs", "PROCS", cs->nr_procs, HA_U_NONE);
+		ha_out_u64(o, "nr_threads", "THREADS", cs->nr_threads, HA_U_NONE);
+		ha_out_u64(o, "cpu_ns", "CPU(s)", cs->cpu_ns, HA_U_NS_S);
+		ha_out_u64(o, "exited_cpu_ns", "EXITED(s)", cs->exited_ns, HA_U_NS_S);
+		ha_out_row_end(o);
+	}
 	ha_out_section_end(o);
 }
 
@@ -83,6 +126,8 @@ int cmd_host(int argc, char **argv)
 
 	o = ha_out_new(ha_opts.format, stdout);
 	ha_print_host(o, NULL, &host);
+	if (ha_opts.format != HA_FMT_JSON && host.has_class_stats)
+		host_class_table(o, &host);
 	ha_out_finish(o);
 	return 0;
 }

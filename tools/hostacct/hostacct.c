@@ -13,6 +13,9 @@
 static const struct ha_cmd commands[] = {
 	{ "host", cmd_host, "host CPU and memory totals, as /proc/stat and /proc/meminfo" },
 	{ "show", cmd_show, "one row per workload: native, kvm, container, kernel" },
+	{ "report", cmd_report, "utilisation efficiency over an interval (-i SECONDS)" },
+	{ "top", cmd_top, "live view of the workloads, sorted by CPU" },
+	{ "serve", cmd_serve, "Prometheus scrape target (--listen ADDR:PORT)" },
 	{ "version", cmd_version, "versions of this tool and of the kernel module" },
 };
 
@@ -35,7 +38,7 @@ static void usage(FILE *f)
 		"  -j, --json       JSON output\n"
 		"  -p, --pretty     indented JSON\n"
 		"      --csv        CSV output\n"
-		"  -d, --debug      print the netlink requests sent\n"
+		"      --debug      print the netlink requests sent\n"
 		"  -h, --help       this help; 'hostacct COMMAND --help' for a command\n"
 		"  -V, --version    same as 'hostacct version'\n");
 }

@@ -42,11 +42,12 @@ extern struct ha_opts ha_opts;
 /* Options shared by all commands, for getopt_long() */
 #define HA_OPT_CSV		1000
 #define HA_OPT_PROMETHEUS	1001
-#define HA_COMMON_SHORTOPTS	"jpdh"
+#define HA_OPT_DEBUG		1002
+#define HA_COMMON_SHORTOPTS	"jph"
 #define HA_COMMON_LONGOPTS					\
 	{ "json", no_argument, NULL, 'j' },			\
 	{ "pretty", no_argument, NULL, 'p' },			\
-	{ "debug", no_argument, NULL, 'd' },			\
+	{ "debug", no_argument, NULL, HA_OPT_DEBUG },		\
 	{ "csv", no_argument, NULL, HA_OPT_CSV },		\
 	{ "help", no_argument, NULL, 'h' }
 
@@ -60,6 +61,9 @@ struct ha_cmd {
 
 int cmd_host(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* ---- netlink (nl.c) ---- */
@@ -104,6 +108,14 @@ enum {
 
 extern const char *const ha_cpu_state_names[HA_CPU_NSTATES];
 
+struct ha_class_stats {
+	uint64_t cpu_ns;	/* live + exited */
+	uint64_t exited_ns;
+	uint32_t nr_workloads;
+	uint32_t nr_procs;
+	uint32_t nr_threads;
+};
+
 struct ha_host {
 	char kernel_release[65];
 	char module_version[32];
@@ -113,6 +125,8 @@ struct ha_host {
 	uint64_t mem_free;
 	uint64_t mem_available;
 	uint64_t cpu[HA_CPU_NSTATES];
+	bool has_class_stats;
+	struct ha_class_stats cls[HOSTACCT_CLASS_MAX + 1];
 };
 
 struct ha_vcpu {
@@ -186,6 +200,50 @@ int ha_get_workloads(struct ha_nl *h, const struct ha_filter *f,
 		     struct ha_snapshot *s);
 void ha_snapshot_free(struct ha_snapshot *s);
 
+/* ---- snapshots with cgroupfs facts (snapshot.c) ---- */
+
+/* What cgroupfs says about a container's cgroup (read by the tool). */
+struct ha_cg {
+	bool ok;			/* the cgroup directory was readable */
+	bool has_cpu_stat;
+	uint64_t usage_usec;
+	uint64_t nr_periods;
+	uint64_t nr_throttled;
+	uint64_t throttled_usec;
+	double limit_cpus;		/* cpu.max quota / period; 0: none */
+	bool has_memory;
+	uint64_t mem_current;
+	uint64_t mem_max;		/* UINT64_MAX: no limit */
+	uint64_t mem_high;		/* UINT64_MAX: no limit */
+	uint64_t mem_anon;
+	uint64_t mem_file;
+	bool has_psi;
+	double psi_cpu_some10;
+	double psi_cpu_full10;
+	double psi_mem_some10;
+	double psi_mem_full10;
+};
+
+struct ha_snap {
+	struct ha_host host;
+	struct ha_snapshot wl;
+	struct ha_cg *cg;		/* parallel to wl.w; containers only */
+	char **isolation;		/* parallel to wl.w: namespaces unshared */
+};
+
+int ha_snap_take(struct ha_nl *h, const struct ha_filter *f,
+		 struct ha_snap *s);
+void ha_snap_free(struct ha_snap *s);
+int ha_cg_read(const char *root, const char *path, struct ha_cg *cg);
+char *ha_isolation(uint32_t class, uint32_t pid);
+const struct ha_workload *ha_snap_find(const struct ha_snap *s,
+				       const struct ha_workload *w,
+				       size_t *index);
+
+/* ---- Prometheus exposition (prom.c) ---- */
+
+void ha_prom_write(FILE *f, const struct ha_snap *s);
+
 /* ---- output (output.c) ---- */
 
 enum ha_unit {
@@ -218,6 +276,7 @@ void ha_out_nest_end(struct ha_out *o);
 /* ---- shared printers (cmd_*.c) ---- */
 
 void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h);
+void ha_print_class_stats(struct ha_out *o, const struct ha_host *h);
 void ha_print_workload(struct ha_out *o, const struct ha_workload *w);
 void ha_sort_by_cpu(struct ha_snapshot *s);
 

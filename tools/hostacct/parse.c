@@ -186,12 +186,51 @@ static int ha_attr_store(const struct nlattr *attr,
 	return 1;
 }
 
+static const struct ha_attr_spec class_stats_spec[HOSTACCT_A_CLASS_STATS_MAX + 1] = {
+	[HOSTACCT_A_CLASS_STATS_CPU_NS] = U64(struct ha_class_stats, cpu_ns),
+	[HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS] = U64(struct ha_class_stats, exited_ns),
+	[HOSTACCT_A_CLASS_STATS_NR_WORKLOADS] = U32(struct ha_class_stats, nr_workloads),
+	[HOSTACCT_A_CLASS_STATS_NR_PROCS] = U32(struct ha_class_stats, nr_procs),
+	[HOSTACCT_A_CLASS_STATS_NR_THREADS] = U32(struct ha_class_stats, nr_threads),
+};
+
+static int ha_parse_class_stats(const struct nlattr *nest, struct ha_host *h)
+{
+	struct ha_class_stats cs = { 0 };
+	const struct nlattr *attr;
+	uint32_t class = 0;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return -EINVAL;
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) == HOSTACCT_A_CLASS_STATS_CLASS) {
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			class = mnl_attr_get_u32(attr);
+			continue;
+		}
+		if (ha_attr_store(attr, class_stats_spec,
+				  HOSTACCT_A_CLASS_STATS_MAX, &cs) < 0)
+			return -EINVAL;
+	}
+	if (class < HOSTACCT_CLASS_KERNEL || class > HOSTACCT_CLASS_MAX)
+		return 0;	/* a class this tool does not know */
+	h->cls[class] = cs;
+	h->has_class_stats = true;
+	return 0;
+}
+
 int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h)
 {
 	const struct nlattr *attr;
 
 	memset(h, 0, sizeof(*h));
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == HOSTACCT_A_HOST_CLASS_STATS) {
+			if (ha_parse_class_stats(attr, h))
+				return -EINVAL;
+			continue;
+		}
 		if (ha_attr_store(attr, host_spec, HOSTACCT_A_HOST_MAX, h) < 0)
 			return -EINVAL;
 	}

@@ -32,7 +32,7 @@ int ha_common_opt(int c)
 		ha_opts.format = HA_FMT_JSON;
 		ha_opts.pretty = true;
 		return 1;
-	case 'd':
+	case HA_OPT_DEBUG:
 		ha_opts.debug = true;
 		return 1;
 	case HA_OPT_CSV:

@@ -161,7 +161,7 @@ boot() {
 	      -kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz"
 	      -append "$append"
 	      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-	      -device virtio-rng-pci)
+	      -device virtio-rng-pci ${VMTEST_QEMU_ARGS:-})
 
 	if [ "$MODE" = shell ]; then
 		"${qemu[@]}" -serial mon:stdio -serial "file:$dir/results.log"

@@ -55,9 +55,28 @@ enum {
 	HOSTACCT_A_HOST_CPU_STEAL_NS,		/* u64 */
 	HOSTACCT_A_HOST_CPU_GUEST_NS,		/* u64 */
 	HOSTACCT_A_HOST_CPU_GUEST_NICE_NS,	/* u64 */
+	HOSTACCT_A_HOST_CLASS_STATS,		/* nest, multi, HOSTACCT_A_CLASS_STATS_* */
 
 	__HOSTACCT_A_HOST_MAX,
 	HOSTACCT_A_HOST_MAX = (__HOSTACCT_A_HOST_MAX - 1)
+};
+
+/*
+ * Nested in HOSTACCT_A_HOST_CLASS_STATS, one per class: what the class used
+ * since boot, so that over any interval the classes plus idle add up to
+ * the host's CPU time.
+ */
+enum {
+	HOSTACCT_A_CLASS_STATS_PAD = 1,
+	HOSTACCT_A_CLASS_STATS_CLASS,		/* u32, enum hostacct_class */
+	HOSTACCT_A_CLASS_STATS_CPU_NS,		/* u64, live + exited */
+	HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS,	/* u64, reaped since load */
+	HOSTACCT_A_CLASS_STATS_NR_WORKLOADS,	/* u32 */
+	HOSTACCT_A_CLASS_STATS_NR_PROCS,	/* u32 */
+	HOSTACCT_A_CLASS_STATS_NR_THREADS,	/* u32 */
+
+	__HOSTACCT_A_CLASS_STATS_MAX,
+	HOSTACCT_A_CLASS_STATS_MAX = (__HOSTACCT_A_CLASS_STATS_MAX - 1)
 };
 
 /*
