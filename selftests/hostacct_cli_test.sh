@@ -152,7 +152,8 @@ churn_ns=$(sed -n 's/.*cpu_ns=\([0-9]*\).*/\1/p' "$T/churn")
 # /proc/stat approximates it by sampling ticks; under QEMU TCG the guest
 # loses ticks of busy CPUs (measured: 1.04 of 2 CPUs with both busy), so
 # the precise capacity is the reference here; on hardware they agree.
-echo "# /proc/stat over the interval: $(jq .reconcile.proc_stat_cpus "$T/churn.json") CPUs"
+echo "# over the interval: classes + idle $(jq .reconcile.classes_plus_idle_cpus "$T/churn.json")," \
+	"/proc/stat $(jq .reconcile.proc_stat_cpus "$T/churn.json") of $(jq .host.nr_cpus_online "$T/churn.json") CPUs"
 check "2,000 short-lived processes: classes + idle within 2 % of the CPUs" \
 	"(.reconcile.classes_plus_idle_cpus - .host.nr_cpus_online | fabs) <=
 	 0.02 * .host.nr_cpus_online" "$T/churn.json" ".reconcile"

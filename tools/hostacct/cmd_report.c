@@ -187,11 +187,16 @@ static void section_split(struct ha_out *o, const struct rep *r)
 	ha_out_row_end(o);
 	ha_out_section_end(o);
 
-	/* How well classes + idle reconcile with /proc/stat's total. */
-	ha_out_section(o, "reconcile", "Reconciliation with /proc/stat", false);
+	/*
+	 * How the split adds up: classes + idle against the online CPUs, and
+	 * what /proc/stat's tick-sampled states add up to (in a VM that loses
+	 * ticks, less than the CPUs).
+	 */
+	ha_out_section(o, "reconcile", "Reconciliation", false);
 	ha_out_dbl(o, "classes_plus_idle_cpus", "classes + idle (CPUs)", sum + idle,
 		   HA_U_FIXED2);
-	ha_out_dbl(o, "proc_stat_cpus", "/proc/stat total (CPUs)",
+	ha_out_u64(o, "online_cpus", "online CPUs", hb->nr_cpus, HA_U_NONE);
+	ha_out_dbl(o, "proc_stat_cpus", "/proc/stat states, tick-sampled (CPUs)",
 		   st_total / 1e9 / r->t, HA_U_FIXED2);
 	ha_out_section_end(o);
 }
