@@ -156,6 +156,7 @@ static int hostacct_ctrs_grow(struct hostacct_ctrs *s)
 	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
+	hostacct_mem_charge((s64)(cap - s->cap) * sizeof(*v));
 	if (s->nr)
 		memcpy(v, s->v, s->nr * sizeof(*v));
 	kvfree(s->v);
@@ -248,5 +249,6 @@ void hostacct_ctrs_release(struct hostacct_ctrs *s)
 	for (i = 0; i < s->nr; i++)
 		cgroup_put(s->v[i].cgrp);
 	kvfree(s->v);
+	hostacct_mem_charge(-(s64)s->cap * sizeof(*s->v));
 	memset(s, 0, sizeof(*s));
 }

@@ -10,6 +10,7 @@
  *   kvm.c       VMM detection, vCPUs, guest memory
  *   cgroup.c    cgroup paths and memory cgroup usage
  *   exit.c      CPU time of reaped processes (tracepoint probes)
+ *   debugfs.c   what the module holds (allocation accounting)
  */
 #ifndef _HOSTACCT_H
 #define _HOSTACCT_H
@@ -30,6 +31,11 @@ extern struct genl_family hostacct_nl_family;
 int hostacct_nl_init(void);
 void hostacct_nl_exit(void);
 int hostacct_nl_check_perm(struct sk_buff *skb, struct netlink_ext_ack *extack);
+
+/* debugfs.c */
+void hostacct_mem_charge(s64 delta);
+void hostacct_debugfs_init(void);
+void hostacct_debugfs_exit(void);
 
 /* host.c */
 int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info);

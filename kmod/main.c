@@ -20,6 +20,7 @@ static int __init hostacct_init(void)
 		hostacct_exit_exit();
 		return err;
 	}
+	hostacct_debugfs_init();
 
 	pr_info("version %s loaded\n", HOSTACCT_VERSION);
 	return 0;
@@ -27,6 +28,7 @@ static int __init hostacct_init(void)
 
 static void __exit hostacct_exit(void)
 {
+	hostacct_debugfs_exit();
 	hostacct_nl_exit();
 	hostacct_exit_exit();
 }

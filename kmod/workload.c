@@ -464,6 +464,7 @@ static void hostacct_req_free(struct hostacct_req *r)
 	if (r->cgrp_filter)
 		cgroup_put(r->cgrp_filter);
 	kfree(r);
+	hostacct_mem_charge(-(s64)sizeof(*r));
 }
 
 /* Narrow the request to the workload that contains @nr. */
@@ -584,6 +585,7 @@ static struct hostacct_req *hostacct_req_alloc(void)
 
 	if (!r)
 		return NULL;
+	hostacct_mem_charge(sizeof(*r));
 	r->class_mask = GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL);
 	r->tgid_min = 1;
 	r->tgid_max = PID_MAX_LIMIT;

@@ -38,6 +38,12 @@ python3
 python3-yaml
 python3-jsonschema
 dkms
+flex
+bison
+libelf-dev
+libssl-dev
+bc
+openssl
 "
 
 missing=""

@@ -27,4 +27,5 @@ run() {
 run hostacct_nl_test "$bin/hostacct_nl_test"
 run hostacct_workload_test "$bin/hostacct_workload_test"
 run hostacct_cli_test "$here/hostacct_cli_test.sh"
+run hostacct_install_test "$here/hostacct_install_test.sh"
 exit 0

@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# hostacct as a package, in the guest (whose root is a throwaway overlay):
+# make install with DESTDIR (layout) and for real (modprobe), make
+# uninstall, DKMS building the module for the other supported kernel, the
+# kernel's own YNL client dumping the family from our spec, and module
+# signing. TAP on stdout. Leaves the test module loaded, as it found it.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$here/.." && pwd)
+KSRC="$ROOT/build/ksrc"
+rel=$(uname -r)
+T=$(mktemp -d)
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+notok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	shift
+	printf '# %s\n' "$@"
+}
+result() {	# result NAME CMD...: ok when CMD succeeds
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$name"; else notok "$name" "$(tail -n 15 <<<"$out")"; fi
+}
+
+restore() {
+	rmmod hostacct 2>/dev/null
+	insmod "$HOSTACCT_KO" 2>/dev/null
+	rm -rf "$T"
+}
+trap restore EXIT
+
+echo "TAP version 13"
+# A private copy of the tree: builds write next to the sources.
+cp -a "$ROOT/Kbuild" "$ROOT/Makefile" "$ROOT/dkms.conf" "$ROOT/kmod" \
+	"$ROOT/include" "$ROOT/Documentation" "$ROOT/scripts" "$T/" 2>/dev/null
+mkdir -p "$T/tools"
+cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$T/tools/"
+make -s -C "$T" clean >/dev/null 2>&1
+S="$T/stage"
+
+# --- staged install: the layout a package would have
+if make -s -C "$T" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; then
+	missing=""
+	for f in "lib/modules/$rel/updates/hostacct.ko" usr/sbin/hostacct \
+		 usr/share/man/man8/hostacct.8 \
+		 usr/share/bash-completion/completions/hostacct \
+		 usr/lib/systemd/system/hostacct.service \
+		 usr/lib/systemd/system/hostacct-exporter.service; do
+		[ -f "$S/$f" ] || missing="$missing $f"
+	done
+	if [ -z "$missing" ] &&
+	   grep -q "ExecStart=/usr/sbin/hostacct serve" "$S/usr/lib/systemd/system/hostacct-exporter.service"; then
+		ok "make install DESTDIR=... installs module, CLI, man page, completion, units"
+	else
+		notok "make install DESTDIR=... layout" "missing:$missing"
+	fi
+else
+	notok "make install DESTDIR=..." "$(tail -n 15 "$T/install.log")"
+fi
+modinfo "$S/lib/modules/$rel/updates/hostacct.ko" >"$T/modinfo" 2>&1
+echo "# modinfo of the installed module:"
+sed 's/^/#   /' "$T/modinfo"
+if grep -q '^version: *0\.1\.0' "$T/modinfo" && grep -q '^license: *GPL' "$T/modinfo" &&
+   grep -q "^vermagic: *$rel " "$T/modinfo" &&
+   grep -q '^alias: *net-pf-16-proto-16-family-hostacct' "$T/modinfo"; then
+	ok "the installed module has version, license, vermagic and genl alias"
+else
+	notok "installed module's modinfo"
+fi
+result "the staged man page renders" man -l "$S/usr/share/man/man8/hostacct.8"
+# --- real install: modprobe finds it; uninstall removes it
+rmmod hostacct
+if make -s -C "$T" install KVER="$rel" >"$T/install2.log" 2>&1 &&
+   modprobe hostacct && [ -d /sys/module/hostacct ] &&
+   [ "$(modinfo -n hostacct)" = "/lib/modules/$rel/updates/hostacct.ko" ] &&
+   /usr/sbin/hostacct version | grep -q "kernel module *0.1.0"; then
+	ok "make install; modprobe hostacct loads the installed module"
+else
+	notok "make install; modprobe hostacct" "$(tail -n 10 "$T/install2.log")" \
+		"$(modinfo -n hostacct 2>&1)"
+fi
+rmmod hostacct 2>/dev/null
+# The family alias lets the kernel load the module on first use.
+if /usr/sbin/hostacct host >/dev/null 2>&1 && [ -d /sys/module/hostacct ]; then
+	ok "the installed module loads itself when its family is first asked for"
+else
+	notok "genl family autoload"
+fi
+rmmod hostacct 2>/dev/null
+make -s -C "$T" uninstall KVER="$rel" >/dev/null 2>&1
+if [ ! -e "/lib/modules/$rel/updates/hostacct.ko" ] && [ ! -e /usr/sbin/hostacct ] &&
+   ! modprobe hostacct 2>/dev/null; then
+	ok "make uninstall removes what install put"
+else
+	notok "make uninstall"
+fi
+insmod "$HOSTACCT_KO"
+
+# --- DKMS builds the module for the other supported kernel
+other=$("$ROOT/scripts/kernels.sh" | grep -vx "$rel" | tail -n1)
+if [ -z "$other" ]; then
+	ok "dkms build for another kernel # SKIP only one supported kernel installed"
+else
+	make -s -C "$T" dkms-install DESTDIR="$T/dkms" >/dev/null 2>&1
+	cp -a "$T/dkms/usr/src/hostacct-0.1.0" /usr/src/
+	if dkms add hostacct/0.1.0 >"$T/dkms.log" 2>&1 &&
+	   dkms build hostacct/0.1.0 -k "$other" >>"$T/dkms.log" 2>&1; then
+		ko=$(find /var/lib/dkms/hostacct/0.1.0/"$other" -name 'hostacct.ko*' | head -n1)
+		if [ -n "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$other "; then
+			ok "dkms build for $other"
+		else
+			notok "dkms build for $other: no module with its vermagic" "$ko"
+		fi
+	else
+		notok "dkms build for $other" "$(tail -n 15 "$T/dkms.log")"
+	fi
+	dkms remove hostacct/0.1.0 --all >/dev/null 2>&1
+	rm -rf /usr/src/hostacct-0.1.0
+fi
+
+# --- the kernel's generic YNL client, driven by our spec
+ynl() {
+	/usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
+		--spec "$ROOT/Documentation/netlink/specs/hostacct.yaml" \
+		--schema "$KSRC/Documentation/netlink/genetlink.yaml" "$@"
+}
+if ynl --do host-get >"$T/ynl-host" 2>&1 &&
+   grep -q "'nr-cpus-online': $(nproc)" "$T/ynl-host" &&
+   grep -q "'class': 'kernel'" "$T/ynl-host"; then
+	ok "YNL cli.py: do host-get from our spec"
+else
+	notok "YNL cli.py: do host-get" "$(head -c 600 "$T/ynl-host")"
+fi
+if ynl --dump workload-get >"$T/ynl-dump" 2>&1 &&
+   grep -q "'class': 'kernel'" "$T/ynl-dump" && grep -q "'class': 'native'" "$T/ynl-dump" &&
+   [ "$(grep -o "'class': '[a-z]*'" "$T/ynl-dump" | wc -l)" -eq \
+     "$("$ROOT/tools/hostacct/hostacct" show -j | jq length)" ]; then
+	ok "YNL cli.py: dump workload-get from our spec, one entry per workload"
+else
+	notok "YNL cli.py: dump workload-get" "$(head -c 600 "$T/ynl-dump")"
+fi
+echo "# YNL client output (host-get, first lines of workload-get):"
+head -c 700 "$T/ynl-host" | sed 's/^/#   /'
+echo
+head -c 500 "$T/ynl-dump" | sed 's/^/#   /'
+echo
+
+# --- signing with a Machine Owner Key
+if openssl req -new -nodes -utf8 -sha256 -days 1 -batch -x509 \
+	-subj "/CN=hostacct test MOK/" -outform DER -out "$T/mok.der" \
+	-keyout "$T/mok.priv" >/dev/null 2>&1 &&
+   make -s -C "$T" sign KEY="$T/mok.priv" CERT="$T/mok.der" KVER="$rel" >"$T/sign.log" 2>&1 &&
+   [ "$(modinfo -F signer "$T/kmod/hostacct.ko")" = "hostacct test MOK" ]; then
+	ok "make sign KEY= CERT= signs the module"
+else
+	notok "make sign" "$(tail -n 10 "$T/sign.log" 2>/dev/null)"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]
