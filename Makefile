@@ -7,6 +7,8 @@
 #   make check           the whole test suite, both kernels, under QEMU
 #   make demo            boot a guest, start workloads, print the report
 #   make bench           snapshot cost vs procfs/top/ps, fork/exit overhead
+#   make stress          1M fuzz messages, 100 module reloads under load
+#   make check-debug     the suite on a KASAN/lockdep/kmemleak 6.12 kernel
 #   make install         module, CLI, man page, completion, systemd units
 #                        (DESTDIR, PREFIX, KVER); make uninstall
 #   make dkms-install    register with DKMS: rebuilt for every new kernel
@@ -33,13 +35,26 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODDIR ?= /lib/modules/$(KVER)/updates
 VERSION := $(shell sed -n 's/^\#define HOSTACCT_VERSION[[:space:]]*"\(.*\)"/\1/p' kmod/hostacct.h)
 
-.PHONY: all module tool selftests clean deps check demo bench stress \
-	style sparse install uninstall dkms-install dkms-uninstall sign
+.PHONY: all module tool selftests clean deps check check-debug demo bench stress \
+	style sparse install uninstall dkms-install dkms-uninstall sign FORCE
 
 all: module tool
 
 module:
 	$(MAKE) -C $(KDIR) M=$(SRC) modules
+
+# The built module, rebuilt when a source or the target kernel changed;
+# install and sign depend on it rather than on a full kbuild pass.
+KO := kmod/hostacct.ko
+KMOD_SRCS := Kbuild kmod/Kbuild $(wildcard kmod/*.c kmod/*.h) \
+	     include/uapi/linux/hostacct.h
+$(KO): $(KMOD_SRCS) kmod/.kver
+	$(MAKE) -C $(KDIR) M=$(SRC) modules
+
+kmod/.kver: FORCE
+	@echo "$(KVER)" | cmp -s - $@ || echo "$(KVER)" >$@
+
+FORCE:
 
 tool:
 	$(MAKE) -C tools/hostacct
@@ -65,6 +80,17 @@ demo:
 	@scripts/deps.sh
 	@tools/testing/vmtest.sh --demo -k $(or $(KERNEL),6.12)
 
+# Hardening: 1M fuzz messages, 100 module reloads under load, both kernels.
+stress:
+	@scripts/deps.sh
+	@tools/testing/vmtest.sh --mode stress -t 3000
+
+# The whole suite on a KASAN/lockdep/kmemleak kernel built from Debian's
+# linux-source-6.12 (cached in build/debug-kernel).
+check-debug:
+	@scripts/deps.sh
+	@tools/testing/vmtest.sh --kdir "$$(scripts/debug-kernel.sh)/obj" -t 5400
+
 # Snapshot cost against procfs readers at 1k-50k tasks, fork/exit overhead,
 # module memory; in a 6 GiB guest (KERNEL=6.1 to pick the other kernel).
 bench:
@@ -73,7 +99,7 @@ bench:
 
 # Install the module for KVER (default: the running kernel), the CLI, its
 # man page, bash completion and systemd units. DESTDIR stages a package.
-install: module tool
+install: $(KO) tool
 	install -D -m 0644 kmod/hostacct.ko $(DESTDIR)$(MODDIR)/hostacct.ko
 	install -D -m 0755 tools/hostacct/hostacct $(DESTDIR)$(SBINDIR)/hostacct
 	install -D -m 0644 Documentation/hostacct.8 $(DESTDIR)$(MANDIR)/man8/hostacct.8
@@ -116,7 +142,7 @@ dkms-uninstall:
 
 # Sign the module for hosts that enforce signatures (Secure Boot): KEY and
 # CERT are the MOK's private key and certificate (DER or PEM).
-sign: module
+sign: $(KO)
 	@test -n "$(KEY)" -a -n "$(CERT)" || { echo "usage: make sign KEY=MOK.priv CERT=MOK.der" >&2; exit 2; }
 	$(KDIR)/scripts/sign-file sha256 $(KEY) $(CERT) kmod/hostacct.ko
 

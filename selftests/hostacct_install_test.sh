@@ -38,16 +38,15 @@ restore() {
 trap restore EXIT
 
 echo "TAP version 13"
-# A private copy of the tree: builds write next to the sources.
-cp -a "$ROOT/Kbuild" "$ROOT/Makefile" "$ROOT/dkms.conf" "$ROOT/kmod" \
-	"$ROOT/include" "$ROOT/Documentation" "$ROOT/scripts" "$T/" 2>/dev/null
-mkdir -p "$T/tools"
-cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$T/tools/"
-make -s -C "$T" clean >/dev/null 2>&1
+# The tree vmtest.sh built the module in for this kernel (HA_BUILD/mod):
+# make finds everything up to date there instead of compiling under
+# emulation; the guest's writes land in its throwaway overlay.
+TREE="${HA_BUILD:-$ROOT}/mod"
+[ -f "$TREE/Makefile" ] || TREE=$ROOT
 S="$T/stage"
 
 # --- staged install: the layout a package would have
-if make -s -C "$T" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; then
+if make -s -C "$TREE" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; then
 	missing=""
 	for f in "lib/modules/$rel/updates/hostacct.ko" usr/sbin/hostacct \
 		 usr/share/man/man8/hostacct.8 \
@@ -78,7 +77,7 @@ fi
 result "the staged man page renders" man -l "$S/usr/share/man/man8/hostacct.8"
 # --- real install: modprobe finds it; uninstall removes it
 rmmod hostacct
-if make -s -C "$T" install KVER="$rel" >"$T/install2.log" 2>&1 &&
+if make -s -C "$TREE" install KVER="$rel" >"$T/install2.log" 2>&1 &&
    modprobe hostacct && [ -d /sys/module/hostacct ] &&
    [ "$(modinfo -n hostacct)" = "/lib/modules/$rel/updates/hostacct.ko" ] &&
    /usr/sbin/hostacct version | grep -q "kernel module *0.1.0"; then
@@ -95,7 +94,7 @@ else
 	notok "genl family autoload"
 fi
 rmmod hostacct 2>/dev/null
-make -s -C "$T" uninstall KVER="$rel" >/dev/null 2>&1
+make -s -C "$TREE" uninstall KVER="$rel" >/dev/null 2>&1
 if [ ! -e "/lib/modules/$rel/updates/hostacct.ko" ] && [ ! -e /usr/sbin/hostacct ] &&
    ! modprobe hostacct 2>/dev/null; then
 	ok "make uninstall removes what install put"
@@ -104,12 +103,14 @@ else
 fi
 insmod "$HOSTACCT_KO"
 
-# --- DKMS builds the module for the other supported kernel
+# --- DKMS builds the module for the other supported kernel (a real
+# compile under emulation: the slowest test of the suite)
+t0=$(date +%s)
 other=$("$ROOT/scripts/kernels.sh" | grep -vx "$rel" | tail -n1)
 if [ -z "$other" ]; then
 	ok "dkms build for another kernel # SKIP only one supported kernel installed"
 else
-	make -s -C "$T" dkms-install DESTDIR="$T/dkms" >/dev/null 2>&1
+	make -s -C "$TREE" dkms-install DESTDIR="$T/dkms" >/dev/null 2>&1
 	cp -a "$T/dkms/usr/src/hostacct-0.1.0" /usr/src/
 	if dkms add hostacct/0.1.0 >"$T/dkms.log" 2>&1 &&
 	   dkms build hostacct/0.1.0 -k "$other" >>"$T/dkms.log" 2>&1; then
@@ -124,6 +125,7 @@ else
 	fi
 	dkms remove hostacct/0.1.0 --all >/dev/null 2>&1
 	rm -rf /usr/src/hostacct-0.1.0
+	echo "# dkms add + build took $(( $(date +%s) - t0 ))s"
 fi
 
 # --- the kernel's generic YNL client, driven by our spec
@@ -139,10 +141,13 @@ if ynl --do host-get >"$T/ynl-host" 2>&1 &&
 else
 	notok "YNL cli.py: do host-get" "$(head -c 600 "$T/ynl-host")"
 fi
+# one entry per workload (the two clients are themselves workloads: +-2)
 if ynl --dump workload-get >"$T/ynl-dump" 2>&1 &&
    grep -q "'class': 'kernel'" "$T/ynl-dump" && grep -q "'class': 'native'" "$T/ynl-dump" &&
-   [ "$(grep -o "'class': '[a-z]*'" "$T/ynl-dump" | wc -l)" -eq \
-     "$("$ROOT/tools/hostacct/hostacct" show -j | jq length)" ]; then
+   [ $(( $(grep -o "'class': '[a-z]*'" "$T/ynl-dump" | wc -l) -
+         $("$ROOT/tools/hostacct/hostacct" show -j | jq length) )) -le 2 ] &&
+   [ $(( $("$ROOT/tools/hostacct/hostacct" show -j | jq length) -
+         $(grep -o "'class': '[a-z]*'" "$T/ynl-dump" | wc -l) )) -le 2 ]; then
 	ok "YNL cli.py: dump workload-get from our spec, one entry per workload"
 else
 	notok "YNL cli.py: dump workload-get" "$(head -c 600 "$T/ynl-dump")"
@@ -157,8 +162,8 @@ echo
 if openssl req -new -nodes -utf8 -sha256 -days 1 -batch -x509 \
 	-subj "/CN=hostacct test MOK/" -outform DER -out "$T/mok.der" \
 	-keyout "$T/mok.priv" >/dev/null 2>&1 &&
-   make -s -C "$T" sign KEY="$T/mok.priv" CERT="$T/mok.der" KVER="$rel" >"$T/sign.log" 2>&1 &&
-   [ "$(modinfo -F signer "$T/kmod/hostacct.ko")" = "hostacct test MOK" ]; then
+   make -s -C "$TREE" sign KEY="$T/mok.priv" CERT="$T/mok.der" KVER="$rel" >"$T/sign.log" 2>&1 &&
+   [ "$(modinfo -F signer "$TREE/kmod/hostacct.ko")" = "hostacct test MOK" ]; then
 	ok "make sign KEY= CERT= signs the module"
 else
 	notok "make sign" "$(tail -n 10 "$T/sign.log" 2>/dev/null)"

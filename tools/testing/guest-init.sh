@@ -6,6 +6,7 @@
 #   HA_ROOT   the hostacct tree        HA_BUILD  build/vm/<release>
 #   HA_MODE   test|demo|bench|stress|run|shell
 #   HA_KVER   kernel release           HA_ARGS   base64 of runner arguments
+#   HA_KMEMLEAK  set: scan for leaks before powering off (debug kernel)
 #
 # Results go to ttyS1 (fd 3): TAP lines in test mode, the mode's output
 # between VMTEST-OUTPUT-BEGIN/END otherwise, the kernel log between
@@ -14,7 +15,7 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=${TERM:-linux}
 HA_ARGS=$(printf %s "${HA_ARGS:-}" | base64 -d 2>/dev/null)
-export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS
+export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS HA_KMEMLEAK
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -34,6 +35,19 @@ exec 3>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 
 finish() {
+	if [ -n "${HA_KMEMLEAK:-}" ] && [ -e /sys/kernel/debug/kmemleak ]; then
+		# two scans: objects must stay unreferenced across both
+		echo scan >/sys/kernel/debug/kmemleak
+		sleep 5
+		echo scan >/sys/kernel/debug/kmemleak
+		leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+		if [ "$leaks" -eq 0 ]; then
+			echo "ok 1 kmemleak: no unreferenced objects" >&3
+		else
+			echo "not ok 1 kmemleak: $leaks unreferenced objects" >&3
+			sed 's/^/# /' /sys/kernel/debug/kmemleak | head -n 80 >&3
+		fi
+	fi
 	echo "VMTEST-DMESG-BEGIN" >&3
 	dmesg --color=never >&3
 	echo "VMTEST-DMESG-END" >&3

@@ -21,6 +21,8 @@ usage() {
 usage: $0 [options]
   -k, --kernel K     kernel to boot: a series (6.1, 6.12) or a release;
                      repeatable (default: every supported kernel installed)
+      --kdir DIR     boot the kernel built in DIR instead (make check-debug);
+                     its drivers must be built in; runs a kmemleak scan
   -m, --mode MODE    test (default), demo, bench, stress, run or shell
                      (run: execute --args as a bash command in the guest)
   -a, --args ARGS    arguments for the guest-side runner of the mode
@@ -41,10 +43,12 @@ TIMEOUT=1500
 MEM=3072
 SMP=2
 KERNELS=()
+KDIR_CUSTOM=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k|--kernel) KERNELS+=("$2"); shift 2 ;;
+	--kdir) KDIR_CUSTOM=$(cd "$2" && pwd); shift 2 ;;
 	-m|--mode) MODE="$2"; shift 2 ;;
 	-a|--args) ARGS="$2"; shift 2 ;;
 	-t|--timeout) TIMEOUT="$2"; shift 2 ;;
@@ -86,7 +90,27 @@ resolve_kernels() {
 		esac
 	done
 }
-mapfile -t RELEASES < <(resolve_kernels | grep .)
+if [ -n "$KDIR_CUSTOM" ]; then
+	RELEASES=("$(cat "$KDIR_CUSTOM/include/config/kernel.release")")
+else
+	mapfile -t RELEASES < <(resolve_kernels | grep .)
+fi
+
+# Where the kernel image and the build tree of release $1 are.
+kernel_image() {
+	if [ -n "$KDIR_CUSTOM" ]; then
+		echo "$KDIR_CUSTOM/arch/x86/boot/bzImage"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+kernel_build() {
+	if [ -n "$KDIR_CUSTOM" ]; then
+		echo "$KDIR_CUSTOM"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
 [ ${#RELEASES[@]} -gt 0 ] || die "no supported kernel installed (6.1.x/6.12.x with headers); run 'make deps'"
 
 # Userspace built once: the CLI and the selftests do not depend on the kernel.
@@ -107,10 +131,20 @@ build_module() {
 	mkdir -p "$dir/kmod" "$dir/include"
 	cp -a "$dir/kmod.new/." "$dir/kmod/" && rm -rf "$dir/kmod.new"
 	cp -a "$ROOT/include/." "$dir/include/"
-	make -s -C "/lib/modules/$rel/build" M="$dir" modules \
+	# what the top-level Makefile checks before reusing the module
+	echo "$rel" | cmp -s - "$dir/kmod/.kver" || echo "$rel" >"$dir/kmod/.kver"
+	make -s -C "$(kernel_build "$rel")" M="$dir" modules \
 		>"$BUILD/vm/$rel/build.log" 2>&1 ||
 		{ cat "$BUILD/vm/$rel/build.log" >&2; return 1; }
 	cp "$dir/kmod/hostacct.ko" "$BUILD/vm/$rel/hostacct.ko"
+	# The rest of a source tree, so that the install tests in the guest
+	# find this module built and up to date instead of compiling it
+	# again under emulation.
+	cp -a "$ROOT/Makefile" "$ROOT/dkms.conf" "$ROOT/scripts" "$dir/"
+	mkdir -p "$dir/Documentation" "$dir/tools"
+	cp -a "$ROOT/Documentation/hostacct.8" "$dir/Documentation/"
+	rm -rf "$dir/tools/hostacct" "$dir/tools/systemd"
+	cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$dir/tools/"
 }
 
 # A busybox initramfs with the modules needed to reach the 9p root.
@@ -152,13 +186,14 @@ boot() {
 	append="console=ttyS0 panic=-1 loglevel=6"
 	append+=" HA_ROOT=$ROOT HA_BUILD=$dir HA_MODE=$MODE HA_KVER=$rel"
 	append+=" HA_ARGS=$(printf %s "$ARGS" | base64 -w0)"
+	[ -n "$KDIR_CUSTOM" ] && append+=" HA_KMEMLEAK=1"
 
 	# Single-threaded TCG: with one host thread per vCPU (MTTCG) a vCPU
 	# can run stale code after the kernel patches its text with int3
 	# (static keys flipped by kvm, tracepoints), which oopses in "int3".
 	qemu=(qemu-system-x86_64 -accel "tcg,thread=${VMTEST_TCG_THREAD:-single}" -cpu max
 	      -smp "$SMP" -m "$MEM" -no-reboot -display none -nodefaults
-	      -kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz"
+	      -kernel "$(kernel_image "$rel")" -initrd "$dir/initramfs.cpio.gz"
 	      -append "$append"
 	      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	      -device virtio-rng-pci ${VMTEST_QEMU_ARGS:-})
@@ -191,7 +226,7 @@ boot() {
 	return $rc
 }
 
-SPLAT='BUG:|WARNING:|Oops|KASAN|kmemleak|lockdep|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU stall|rcu_sched self-detected|Kernel panic|general protection fault|unable to handle'
+SPLAT='BUG:|WARNING:|Oops|KASAN|new suspected memory leaks|unreferenced object|lockdep|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU stall|rcu_sched self-detected|rcu_preempt self-detected|Kernel panic|general protection fault|unable to handle'
 
 total_pass=0
 total_fail=0
