@@ -42,14 +42,7 @@ check() {
 	fi
 }
 
-wait_ready() {
-	local f=$1 i
-	for i in $(seq 600); do
-		grep -q '^ready' "$f" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$here/../tools/testing/lib.sh"
 
 cleanup() {
 	local p

@@ -4,7 +4,6 @@
  * reads them (the same sources as /proc/stat and /proc/meminfo).
  */
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "hostacct.h"
@@ -91,30 +90,14 @@ static void host_class_table(struct ha_out *o, const struct ha_host *h)
 
 int cmd_host(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		HA_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ha_host host;
 	struct ha_out *o;
 	struct ha_nl h;
-	int c;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (ha_common_opt(c))
-			continue;
-		if (c == 'h') {
-			host_usage(stdout);
-			return 0;
-		}
-		host_usage(stderr);
-		return 2;
-	}
-	if (optind < argc) {
-		ha_err("host: unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
+	ret = ha_common_args(argc, argv, host_usage);
+	if (ret >= 0)
+		return ret;
 
 	if (ha_nl_open_or_report(&h))
 		return 1;

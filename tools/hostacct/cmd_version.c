@@ -3,32 +3,25 @@
  * hostacct version: this tool's version, and the module's when loaded.
  */
 
-#include <getopt.h>
 
 #include "hostacct.h"
 
+static void version_usage(FILE *f)
+{
+	fprintf(f, "usage: hostacct version [-j]\n");
+}
+
 int cmd_version(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		HA_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ha_host host;
 	struct ha_out *o;
 	struct ha_nl h;
 	bool loaded;
-	int c;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (ha_common_opt(c))
-			continue;
-		if (c == 'h') {
-			printf("usage: hostacct version [-j]\n");
-			return 0;
-		}
-		return 2;
-	}
+	ret = ha_common_args(argc, argv, version_usage);
+	if (ret >= 0)
+		return ret;
 
 	/* The module's version needs the module and the permission to ask. */
 	loaded = !ha_nl_open(&h);

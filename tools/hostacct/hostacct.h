@@ -52,6 +52,7 @@ extern struct ha_opts ha_opts;
 	{ "help", no_argument, NULL, 'h' }
 
 int ha_common_opt(int c);
+int ha_common_args(int argc, char **argv, void (*usage)(FILE *f));
 
 struct ha_cmd {
 	const char *name;

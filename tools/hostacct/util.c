@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -40,6 +41,37 @@ int ha_common_opt(int c)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Parse the arguments of a command that takes only the common options.
+ * Return: -1 to go on, otherwise the exit status (help shown: 0, bad
+ * usage: 2).
+ */
+int ha_common_args(int argc, char **argv, void (*usage)(FILE *f))
+{
+	static const struct option longopts[] = {
+		HA_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (ha_common_opt(c))
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		usage(stderr);
+		return 2;
+	}
+	if (optind < argc) {
+		ha_err("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return 2;
+	}
+	return -1;
 }
 
 void ha_err(const char *fmt, ...)

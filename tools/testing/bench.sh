@@ -28,15 +28,7 @@ ulimit -n 65536
 
 val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
-wait_ready() {
-	local f=$1 i
-	for i in $(seq 3000); do
-		grep -q '^ready' "$f" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "bench: $f not ready" >&2
-	return 1
-}
+. "$HA_ROOT/tools/testing/lib.sh"
 
 tasks_now() { ls -d /proc/[0-9]*/task/* 2>/dev/null | wc -l; }
 procs_now() { ls -d /proc/[0-9]* 2>/dev/null | wc -l; }
@@ -59,7 +51,7 @@ for size in "${sizes[@]}"; do
 	"$B/spawner" --procs "$nprocs" --threads 4 >"$D/natives" &
 	pids+=($!)
 	for f in vm ctr natives; do
-		wait_ready "$D/$f" || exit 1
+		wait_ready "$D/$f" 3000 || exit 1
 	done
 	sleep 1
 	tasks=$(tasks_now)

@@ -27,15 +27,7 @@ ln -sf "$B/burner" "$D/nginx"
 ln -sf "$B/burner" "$D/cron"
 ln -sf "$B/tinyvm" "$D/qemu-vm1"
 
-wait_ready() {
-	local f=$1 i
-	for i in $(seq 1200); do
-		grep -q '^ready' "$f" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "demo: $f never became ready" >&2
-	return 1
-}
+. "$HA_ROOT/tools/testing/lib.sh"
 
 "$D/qemu-vm1" --vcpus 2 --mem-mb 256 --touch-mb 64 --busy 0 >"$D/vm.out" &
 "$B/container" --cgroup "$CG/web" --cpu-max "50000 100000" \
