@@ -64,7 +64,8 @@ static struct tracepoint *hostacct_tp_free;
 
 static struct hostacct_exit_ctr *hostacct_exit_ctr_find(u64 id)
 {
-	unsigned int i, n = READ_ONCE(hostacct_exit_nr_ctrs);
+	/* Pairs with smp_store_release() in hostacct_exit_note_ctr(). */
+	unsigned int i, n = smp_load_acquire(&hostacct_exit_nr_ctrs);
 
 	for (i = 0; i < n; i++)
 		if (READ_ONCE(hostacct_exit_ctrs[i].id) == id)

@@ -103,20 +103,26 @@ static int start(struct fixture *f, const char *name, ...)
 	return fixture_start(f, argv);
 }
 
-static int container_start(struct fixture *f, const char *name, bool nested)
+static int container_start(struct fixture *f, const char *name, bool nested,
+			   const char *burn_ms)
 {
 	char cg[256], burner[512];
 
 	snprintf(cg, sizeof(cg), CG_TEST "/%s", name);
 	snprintf(burner, sizeof(burner), "%s", fixture_path("burner"));
+	/*
+	 * hostacct counts a member's CPU time from its start, cpu.stat from
+	 * when it joined the cgroup: the shim's fork and join (tens of ms on
+	 * a debug kernel) must stay well below 2 % of what the burner burns.
+	 */
 	if (nested)
 		return start(f, "container", "--cgroup", cg, "--cpu-max",
 			     "50000 100000", "--mem-max", "268435456",
 			     "--nested", "--", burner, "--threads", "2",
-			     "--ms", "600", NULL);
+			     "--ms", burn_ms, NULL);
 	return start(f, "container", "--cgroup", cg, "--cpu-max",
 		     "50000 100000", "--mem-max", "268435456", "--", burner,
-		     "--threads", "2", "--ms", "600", NULL);
+		     "--threads", "2", "--ms", burn_ms, NULL);
 }
 
 static int self_cgroup_id(uint64_t *id)
@@ -251,7 +257,7 @@ static void check_container(struct __test_metadata *_metadata,
 	long shim, init, id;
 
 	snprintf(cg, sizeof(cg), CG_TEST "/%s", nested ? "nested" : "flat");
-	ASSERT_EQ(0, container_start(&f, nested ? "nested" : "flat", nested));
+	ASSERT_EQ(0, container_start(&f, nested ? "nested" : "flat", nested, "1500"));
 	shim = ready_val(&f, "shim");
 	init = ready_val(&f, "init");
 	id = ready_val(&f, "id");
@@ -280,7 +286,7 @@ static void check_container(struct __test_metadata *_metadata,
 	TH_LOG("cpu: hostacct %llu ns, cpu.stat usage %llu us (%+.3f %%)",
 	       (unsigned long long)c->cpu_ns, (unsigned long long)usage_us,
 	       100.0 * ((double)c->cpu_ns - usage_us * 1e3) / (usage_us * 1e3));
-	EXPECT_GE(c->cpu_ns, 590000000ULL);
+	EXPECT_GE(c->cpu_ns, 1480000000ULL);
 	EXPECT_TRUE(close_to(c->cpu_ns, usage_us * 1000.0, 2, 0));
 	TH_LOG("memory.current %llu..%llu, hostacct %llu",
 	       (unsigned long long)mem0, (unsigned long long)mem1,
@@ -458,7 +464,7 @@ TEST_F_TIMEOUT(wl, every_task_in_exactly_one_workload, 300)
 	int *tally;
 	size_t n, i;
 
-	ASSERT_EQ(0, container_start(&ctr, "partition", false));
+	ASSERT_EQ(0, container_start(&ctr, "partition", false, "20"));
 	ASSERT_EQ(0, start(&burner, "burner", "--threads", "3", "--ms", "10", NULL));
 	if (!access("/dev/kvm", R_OK | W_OK))
 		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
@@ -551,7 +557,7 @@ TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
 	size_t k;
 
 	ASSERT_EQ(0, cgroup_id_of(CG_ROOT, &root_id));
-	ASSERT_EQ(0, container_start(&ctr, "agree", false));
+	ASSERT_EQ(0, container_start(&ctr, "agree", false, "20"));
 	ASSERT_EQ(0, start(&burner, "burner", "--threads", "2", "--ms", "200", NULL));
 	if (!access("/dev/kvm", R_OK | W_OK)) {
 		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
@@ -620,19 +626,27 @@ TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
 	fixture_stop(&ctr);
 }
 
-/* 5,000 processes and 20,000 threads while another process forks/exits. */
+/*
+ * 5,000 processes and 20,000 threads while another process forks and
+ * exits (HA_SCALE=small, for the debug kernel: a tenth of that).
+ */
 TEST_F_TIMEOUT(wl, dump_at_scale_under_churn, 900)
 {
 	struct fixture many, single, churn;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	const char *scale = getenv("HA_SCALE");
+	bool small = scale && !strcmp(scale, "small");
+	unsigned int want_procs = small ? 500 : 5000;
+	unsigned int want_threads = small ? 2000 : 20000;
 	int round;
 
 	write_file("/proc/sys/kernel/pid_max", "4194304");
 	write_file("/proc/sys/kernel/threads-max", "200000");
 	setrlimit(RLIMIT_NPROC, &rl);
 
-	ASSERT_EQ(0, start(&many, "spawner", "--procs", "1000", "--threads", "16", NULL));
-	ASSERT_EQ(0, start(&single, "spawner", "--procs", "4000", NULL));
+	ASSERT_EQ(0, start(&many, "spawner", "--procs", small ? "100" : "1000",
+			   "--threads", "16", NULL));
+	ASSERT_EQ(0, start(&single, "spawner", "--procs", small ? "400" : "4000", NULL));
 	ASSERT_EQ(0, start(&churn, "churn", NULL));
 
 	for (round = 0; round < 3; round++) {
@@ -650,8 +664,8 @@ TEST_F_TIMEOUT(wl, dump_at_scale_under_churn, 900)
 		TH_LOG("round %d: %zu workloads, %u natives, %u threads, %.1f ms, %d messages",
 		       round, self->l.n, natives, threads,
 		       (clock_ns(CLOCK_MONOTONIC) - t0) / 1e6, self->h.nmsgs);
-		EXPECT_GE(natives, 5000);
-		EXPECT_GE(threads, 20000);
+		EXPECT_GE(natives, want_procs);
+		EXPECT_GE(threads, want_threads);
 	}
 	fixture_stop(&churn);
 	fixture_stop(&single);

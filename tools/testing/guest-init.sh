@@ -7,6 +7,7 @@
 #   HA_MODE   test|demo|bench|stress|run|shell
 #   HA_KVER   kernel release           HA_ARGS   base64 of runner arguments
 #   HA_KMEMLEAK  set: scan for leaks before powering off (debug kernel)
+#   HA_SCALE  "small" shrinks the scale tests (the debug kernel is slow)
 #
 # Results go to ttyS1 (fd 3): TAP lines in test mode, the mode's output
 # between VMTEST-OUTPUT-BEGIN/END otherwise, the kernel log between
@@ -15,7 +16,7 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=${TERM:-linux}
 HA_ARGS=$(printf %s "${HA_ARGS:-}" | base64 -d 2>/dev/null)
-export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS HA_KMEMLEAK
+export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS HA_KMEMLEAK HA_SCALE
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -70,6 +71,15 @@ if ! insmod "$HOSTACCT_KO"; then
 	finish "insmod failed"
 fi
 
+# Run a command, its output between markers on ttyS1, and power off.
+output() {
+	echo "VMTEST-OUTPUT-BEGIN" >&3
+	"$@" >&3 2>&1
+	local rc=$?
+	echo "VMTEST-OUTPUT-END" >&3
+	finish "rc=$rc"
+}
+
 cd /tmp || finish "no /tmp"
 case "$HA_MODE" in
 test|stress)
@@ -77,25 +87,13 @@ test|stress)
 	finish "rc=$?"
 	;;
 demo)
-	echo "VMTEST-OUTPUT-BEGIN" >&3
-	"$HA_ROOT/tools/testing/demo.sh" $HA_ARGS >&3 2>&1
-	rc=$?
-	echo "VMTEST-OUTPUT-END" >&3
-	finish "rc=$rc"
+	output "$HA_ROOT/tools/testing/demo.sh" $HA_ARGS
 	;;
 bench)
-	echo "VMTEST-OUTPUT-BEGIN" >&3
-	"$HA_ROOT/tools/testing/bench.sh" $HA_ARGS >&3 2>&1
-	rc=$?
-	echo "VMTEST-OUTPUT-END" >&3
-	finish "rc=$rc"
+	output "$HA_ROOT/tools/testing/bench.sh" $HA_ARGS
 	;;
 run)
-	echo "VMTEST-OUTPUT-BEGIN" >&3
-	bash -c "$HA_ARGS" >&3 2>&1
-	rc=$?
-	echo "VMTEST-OUTPUT-END" >&3
-	finish "rc=$rc"
+	output bash -c "$HA_ARGS"
 	;;
 shell)
 	echo "hostacct guest: module loaded; 'poweroff -f' to leave"

@@ -186,7 +186,8 @@ boot() {
 	append="console=ttyS0 panic=-1 loglevel=6"
 	append+=" HA_ROOT=$ROOT HA_BUILD=$dir HA_MODE=$MODE HA_KVER=$rel"
 	append+=" HA_ARGS=$(printf %s "$ARGS" | base64 -w0)"
-	[ -n "$KDIR_CUSTOM" ] && append+=" HA_KMEMLEAK=1"
+	# a KASAN/lockdep kernel under emulation is ~10x slower: smaller scale
+	[ -n "$KDIR_CUSTOM" ] && append+=" HA_KMEMLEAK=1 HA_SCALE=small"
 
 	# Single-threaded TCG: with one host thread per vCPU (MTTCG) a vCPU
 	# can run stale code after the kernel patches its text with int3
