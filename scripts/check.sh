@@ -70,10 +70,12 @@ fi
 # 3. checkpatch
 if want style; then
 	# the sources only: a developer's in-tree build leaves kmod/*.mod.c
-	srcs=$(ls kmod/*.[ch] | grep -v '\.mod\.c$')
-	# shellcheck disable=SC2086
+	srcs=()
+	for f in kmod/*.[ch]; do
+		case "$f" in *.mod.c) ;; *) srcs+=("$f") ;; esac
+	done
 	out=$(perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse \
-		--show-types -f $srcs include/uapi/linux/hostacct.h 2>&1 |
+		--show-types -f "${srcs[@]}" include/uapi/linux/hostacct.h 2>&1 |
 		grep -v '^total:')
 	if [ -z "$out" ]; then
 		ok "checkpatch.pl --strict clean on kmod/ and include/"

@@ -43,6 +43,7 @@ static int family;
 static long total;
 static atomic_long sent, answered, abandoned, dump_errors, dumps_done;
 static atomic_long errs[140];
+static atomic_long dump_errs[140];	/* failed dumps by errno */
 static int seconds = 30;
 
 static uint32_t rnd(uint64_t *s)
@@ -280,8 +281,16 @@ static void *dump_thread(void *arg)
 		ret = hc_dump(&h, 0, 0, 0, &l);
 		hc_close(&h);
 		if (ret) {
-			/* the module went away mid-dump is fine; nothing else */
-			if (ret != -ENOENT && ret != -EOPNOTSUPP && ret != -EIO)
+			/*
+			 * The module going away is fine: its family is gone
+			 * (ENOENT, EOPNOTSUPP), the socket saw the end (EIO), or
+			 * netlink refused to start a dump because the module
+			 * is being unloaded (EPROTONOSUPPORT from
+			 * __netlink_dump_start()). Nothing else is.
+			 */
+			atomic_fetch_add(&dump_errs[-ret > 0 && -ret < 140 ? -ret : 0], 1);
+			if (ret != -ENOENT && ret != -EOPNOTSUPP && ret != -EIO &&
+			    ret != -EPROTONOSUPPORT)
 				atomic_fetch_add(&dump_errors, 1);
 			hc_wls_free(&l);
 			continue;
@@ -428,8 +437,13 @@ int main(int argc, char **argv)
 			pthread_create(&th[i], NULL, dump_thread, NULL);
 		for (i = 0; i < threads; i++)
 			pthread_join(th[i], NULL);
-		printf("dumps=%ld errors=%ld\n", atomic_load(&dumps_done),
-		       atomic_load(&dump_errors));
+		printf("dumps=%ld errors=%ld failed dumps by errno:",
+		       atomic_load(&dumps_done), atomic_load(&dump_errors));
+		for (i = 0; i < 140; i++)
+			if (atomic_load(&dump_errs[i]))
+				printf(" %s=%ld", i ? strerrorname_np(i) : "other",
+				       atomic_load(&dump_errs[i]));
+		printf("\n");
 		return atomic_load(&dump_errors) ? 1 : 0;
 	}
 	if (strcmp(mode, "fuzz"))

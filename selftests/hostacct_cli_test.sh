@@ -131,25 +131,44 @@ stat_total() {
 	# all states but guest and guest_nice (already in user and nice), ticks
 	awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
 }
+# The idle loop and interrupts taken while a CPU idles run in no task and
+# outside the idle clock. In this emulated guest that time grows with the
+# load of the host: 0.8-1.5 % of 2 CPUs with one guest on the machine, up
+# to 2.9 % with both kernels' guests sharing 2 cores, 4 % on the debug
+# kernel (KASAN, lockdep). Lost exit accounting would miss the churn's
+# whole CPU time (printed below; far more than 4 % of the CPUs x interval),
+# so a 4 % bound (6 % on the debug kernel) still catches it, and the next
+# check looks at it directly.
+# The churn must end inside the interval: on the debug kernel a process
+# costs ~50 ms, so fewer processes and a longer interval there.
+churn_count=2000
+churn_interval=6
+reconcile_pct=4
+if [ "${HA_SCALE:-}" = small ]; then
+	churn_count=200
+	churn_interval=20
+	reconcile_pct=6
+fi
 kill -STOP "${pids[@]}" 2>/dev/null	# a quieter host for this one
-"$HA" report -i 6 -j >"$T/churn.json" &
+"$HA" report -i "$churn_interval" -j >"$T/churn.json" &
 rp=$!
 sleep 1
-"$B/churn" --count 2000 >"$T/churn" &
+"$B/churn" --count "$churn_count" >"$T/churn" &
 cp=$!
 wait $cp
 wait $rp
 kill -CONT "${pids[@]}" 2>/dev/null
 churn_ns=$(sed -n 's/.*cpu_ns=\([0-9]*\).*/\1/p' "$T/churn")
+echo "# churn: $churn_count processes used $(awk -v n="${churn_ns:-0}" 'BEGIN { printf "%.2f", n / 1e9 }') s of CPU in the ${churn_interval} s interval"
 # The host's CPU time over the interval is online CPUs x interval.
 # /proc/stat approximates it by sampling ticks; under QEMU TCG the guest
 # loses ticks of busy CPUs (measured: 1.04 of 2 CPUs with both busy), so
 # the precise capacity is the reference here; on hardware they agree.
 echo "# over the interval: classes + idle $(jq .reconcile.classes_plus_idle_cpus "$T/churn.json")," \
 	"/proc/stat $(jq .reconcile.proc_stat_cpus "$T/churn.json") of $(jq .host.nr_cpus_online "$T/churn.json") CPUs"
-check "2,000 short-lived processes: classes + idle within 2 % of the CPUs" \
+check "$churn_count short-lived processes: classes + idle within $reconcile_pct % of the CPUs" \
 	"(.reconcile.classes_plus_idle_cpus - .host.nr_cpus_online | fabs) <=
-	 0.02 * .host.nr_cpus_online" "$T/churn.json" ".reconcile"
+	 $reconcile_pct / 100 * .host.nr_cpus_online" "$T/churn.json" ".reconcile"
 check "their CPU time stays in the native class after they exit" \
 	"(.split[] | select(.class == \"native\") | .cpus) * .host.interval_s
 	 >= 0.8 * ${churn_ns:-1} / 1e9" "$T/churn.json" "[.split, .host, ${churn_ns:-0}]"
@@ -170,8 +189,8 @@ fi
 
 "$HA" serve --listen 127.0.0.1:19469 2>"$T/serve.err" &
 sp=$!
-pids+=($sp)
-for i in $(seq 50); do
+pids+=("$sp")
+for _ in $(seq 50); do
 	curl -sf http://127.0.0.1:19469/metrics >"$T/scrape.txt" && break
 	sleep 0.2
 done

@@ -96,14 +96,14 @@ sleep 1
 dump_secs=$((cycles * 3 + 10))
 "$B/hostacct_fuzz" dumps --threads 8 --seconds "$dump_secs" >/tmp/stress-dumps 2>&1 &
 dp=$!
-pids+=($dp)
+pids+=("$dp")
 sleep 2
 reloaded=0
 busy=0
 start=$(date +%s)
 for i in $(seq "$cycles"); do
 	# rmmod refuses while a dump holds the module; retry until it is free
-	for try in $(seq 3000); do
+	for _ in $(seq 3000); do
 		if rmmod hostacct 2>/dev/null; then
 			break
 		fi
@@ -133,7 +133,7 @@ fi
 echo "# dumps: $(cat /tmp/stress-dumps)"
 kill "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null
-echo "# churn: $(grep done /tmp/stress-churn)"
+echo "# churn: $(grep 'done' /tmp/stress-churn)"
 
 # the family still answers after all this
 if "$here/../tools/hostacct/hostacct" show >/dev/null; then

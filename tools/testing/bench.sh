@@ -38,6 +38,7 @@ echo "hostacct bench: kernel $(uname -r), $(nproc) CPUs, $(($(awk '/MemTotal/ {p
 echo
 
 for size in "${sizes[@]}"; do
+	t0=$SECONDS
 	# ~4 threads per process; 5 % of the processes in a container; one VM
 	procs=$((size / 4))
 	cprocs=$((procs / 20))
@@ -54,6 +55,7 @@ for size in "${sizes[@]}"; do
 		wait_ready "$D/$f" 3000 || exit 1
 	done
 	sleep 1
+	t1=$SECONDS
 	tasks=$(tasks_now)
 	nproc_all=$(procs_now)
 
@@ -71,9 +73,11 @@ $(val cpu_ms "$cli") $(val cpu_ms "$procfs") $(val cpu_ms "$top") $(val cpu_ms "
 	echo "size $size: $tasks tasks in $nproc_all processes; dump: $raw; show -j: $cli;" \
 	     "procfs: $procfs; top: $top; ps: $ps; module memory peak $peak, held $held bytes"
 
+	t2=$SECONDS
 	kill "${pids[@]}"
 	wait 2>/dev/null
 	sleep 1
+	echo "size $size: spawn $((t1 - t0))s, measure $((t2 - t1))s, teardown $((SECONDS - t2))s"
 done
 
 echo
@@ -95,33 +99,59 @@ echo "b/a: procfs reader over raw dump; b/a for the CLI: $(for r in "${results[@
 	read -r t p w a acli b ctop cps peak held <<<"$r"
 	awk -v b="$b" -v c="$acli" -v t="$t" 'BEGIN { printf "%.1f at %d tasks  ", b / c, t }'
 done)"
-first=(${results[0]})
-last=(${results[${#results[@]}-1]})
+read -ra first <<<"${results[0]}"
+read -ra last <<<"${results[${#results[@]}-1]}"
 awk -v t1="${first[0]}" -v a1="${first[3]}" -v t2="${last[0]}" -v a2="${last[3]}" 'BEGIN {
 	printf "growth: raw dump us/task %.3f at %d tasks, %.3f at %d tasks (x%.2f)\n",
 	       a1 * 1000 / t1, t1, a2 * 1000 / t2, t2, (a2 / t2) / (a1 / t1) }'
 echo "module memory held after each dump: $(for r in "${results[@]}"; do
-	read -r t p w a acli b ctop cps peak held <<<"$r"; printf '%s bytes at %s tasks  ' "$held" "$t"; done)"
+	read -r t _ _ _ _ _ _ _ _ held <<<"$r"; printf '%s bytes at %s tasks  ' "$held" "$t"; done)"
 echo "module size (text+data): $(awk '$1 == "hostacct" { print $2 }' /proc/modules) bytes"
 
 # --- fork/exit overhead of the exit probes: module unloaded (A) and
-# loaded (B), interleaved.
+# loaded (B). TCG's speed drifts by several per cent over a minute, so the
+# iterations run in short blocks in the order A B B A, five times, and the
+# overhead is total B time over total A time; the spread of the per-round
+# ratios shows how much of it is noise. fork+exec of /bin/true costs ~50 ms
+# under TCG (exec over 9p and overlayfs), so it runs fewer iterations.
 echo
-echo "fork/exit overhead, 20000 iterations per run, A = module unloaded, B = loaded"
+echo "fork/exit overhead, A = module unloaded, B = loaded (exit probes active), wall time"
 for variant in exit exec; do
-	args=(--iters 20000)
-	[ $variant = exec ] && args+=(--exec)
-	as=()
-	bs=()
-	for rep in 1 2 3 4 5; do
-		rmmod hostacct || exit 1
-		as+=("$(val wall_ms "$("$B/hostacct_bench" forkexit "${args[@]}")")")
-		insmod "$HOSTACCT_KO" || exit 1
-		bs+=("$(val wall_ms "$("$B/hostacct_bench" forkexit "${args[@]}")")")
+	if [ $variant = exec ]; then
+		total=200
+		args=(--iters 20 --exec)
+	else
+		total=20000
+		args=(--iters 2000)
+	fi
+	"$B/hostacct_bench" forkexit --iters 2000 >/dev/null	# warm-up
+	ratios=()
+	sa=0
+	sb=0
+	for _ in 1 2 3 4 5; do
+		ra=0
+		rb=0
+		for v in A B B A; do
+			if [ $v = A ]; then
+				lsmod | grep -q '^hostacct ' && { rmmod hostacct || exit 1; }
+			else
+				lsmod | grep -q '^hostacct ' || insmod "$HOSTACCT_KO" || exit 1
+			fi
+			ms=$(val wall_ms "$("$B/hostacct_bench" forkexit "${args[@]}")")
+			if [ $v = A ]; then
+				ra=$(awk -v x="$ra" -v y="$ms" 'BEGIN { print x + y }')
+			else
+				rb=$(awk -v x="$rb" -v y="$ms" 'BEGIN { print x + y }')
+			fi
+		done
+		ratios+=("$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')")
+		sa=$(awk -v x="$sa" -v y="$ra" 'BEGIN { print x + y }')
+		sb=$(awk -v x="$sb" -v y="$rb" 'BEGIN { print x + y }')
 	done
-	ma=$(printf '%s\n' "${as[@]}" | sort -n | sed -n 3p)
-	mb=$(printf '%s\n' "${bs[@]}" | sort -n | sed -n 3p)
-	awk -v v="$variant" -v ma="$ma" -v mb="$mb" -v a="${as[*]}" -v b="${bs[*]}" 'BEGIN {
-		printf "fork+%-4s  median A %.0f ms, B %.0f ms: overhead %+.2f %%  (A: %s; B: %s)\n",
-		       v, ma, mb, 100 * (mb - ma) / ma, a, b }'
+	lsmod | grep -q '^hostacct ' || insmod "$HOSTACCT_KO" || exit 1
+	awk -v v="$variant" -v n="$total" -v a="$sa" -v b="$sb" -v r="${ratios[*]}" 'BEGIN {
+		printf "fork+%-4s %5d per side: A %.0f ms, B %.0f ms (%.2f vs %.2f ms each): overhead %+.2f %%  (per round: %s %%)\n",
+		       v, n, a, b, a / n, b / n, 100 * (b - a) / a, r }'
 done
+echo
+echo "bench took ${SECONDS}s in the guest"
