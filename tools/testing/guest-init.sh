@@ -3,7 +3,7 @@
 #
 # PID 1 of the test guest, started by tools/testing/initramfs-init on an
 # overlay of the host's root. Environment from the kernel command line:
-#   HA_ROOT   the hostacct tree        HA_BUILD  build/vm/<release>
+#   HA_ROOT   the hostacct tree        HA_BUILD  build/vm[-MODE]/<release>
 #   HA_MODE   test|demo|bench|stress|run|shell
 #   HA_KVER   kernel release           HA_ARGS   base64 of runner arguments
 #   HA_KMEMLEAK  set: scan for leaks before powering off (debug kernel)

@@ -9,7 +9,8 @@
 # runs the host's own programs and libraries; tools/testing/guest-init.sh
 # then loads kvm and hostacct and runs the selected mode. Test results come
 # back on the second serial port (ttyS1), kernel messages on the first;
-# every guest log is kept in build/vm/<release>/.
+# every guest log is kept in build/vm/<release>/ (build/vm-<mode>/<release>/
+# for the other modes).
 #
 # A run fails if any test fails, the guest times out, or the kernel log
 # shows BUG:, WARNING:, Oops, KASAN, lockdep reports or an RCU stall.
@@ -117,6 +118,12 @@ kernel_build() {
 		echo "/lib/modules/$1/build"
 	fi
 }
+# Each mode keeps its guests' files apart (build/vm/<release>/ for the
+# suite, build/vm-<mode>/<release>/ otherwise), so that a benchmark and a
+# stress run can share the machine.
+VMDIR="$BUILD/vm"
+[ "$MODE" = test ] || VMDIR="$BUILD/vm-$MODE"
+
 [ ${#RELEASES[@]} -gt 0 ] || die "no supported kernel installed (6.1.x/6.12.x with headers); run 'make deps'"
 
 # Userspace built once: the CLI and the selftests do not depend on the kernel.
@@ -128,7 +135,7 @@ build_userspace() {
 # The module, built for release $1 in a copy of the sources (kbuild writes
 # its objects next to them).
 build_module() {
-	local rel=$1 dir="$BUILD/vm/$1/mod"
+	local rel=$1 dir="$VMDIR/$1/mod"
 
 	mkdir -p "$dir"
 	cp -a "$ROOT/Kbuild" "$dir/"
@@ -140,9 +147,9 @@ build_module() {
 	# what the top-level Makefile checks before reusing the module
 	echo "$rel" | cmp -s - "$dir/kmod/.kver" || echo "$rel" >"$dir/kmod/.kver"
 	make -s -C "$(kernel_build "$rel")" M="$dir" modules \
-		>"$BUILD/vm/$rel/build.log" 2>&1 ||
-		{ cat "$BUILD/vm/$rel/build.log" >&2; return 1; }
-	cp "$dir/kmod/hostacct.ko" "$BUILD/vm/$rel/hostacct.ko"
+		>"$VMDIR/$rel/build.log" 2>&1 ||
+		{ cat "$VMDIR/$rel/build.log" >&2; return 1; }
+	cp "$dir/kmod/hostacct.ko" "$VMDIR/$rel/hostacct.ko"
 	# The rest of a source tree, so that the install tests in the guest
 	# find this module built and up to date instead of compiling it
 	# again under emulation.
@@ -155,7 +162,7 @@ build_module() {
 
 # A busybox initramfs with the modules needed to reach the 9p root.
 build_initramfs() {
-	local rel=$1 out="$BUILD/vm/$1/initramfs.cpio.gz"
+	local rel=$1 out="$VMDIR/$1/initramfs.cpio.gz"
 	local tmp m f
 
 	[ -f "$out" ] && [ "$out" -nt "$ROOT/tools/testing/vmtest.sh" ] &&
@@ -186,7 +193,7 @@ build_initramfs() {
 
 # Boot release $1; results on ttyS1 go to results.log.
 boot() {
-	local rel=$1 dir="$BUILD/vm/$1" append
+	local rel=$1 dir="$VMDIR/$1" append
 	local -a qemu
 
 	append="console=ttyS0 panic=-1 loglevel=6"
@@ -248,7 +255,7 @@ build_userspace || die "building the CLI or the selftests failed"
 
 # Boot release $1 and keep what the evaluation needs in its directory.
 run_guest() {
-	local rel=$1 dir="$BUILD/vm/$1" start rc
+	local rel=$1 dir="$VMDIR/$1" start rc
 
 	echo "== $rel: booting ($MODE)"
 	start=$(date +%s)
@@ -262,7 +269,7 @@ run_guest() {
 # guest (each single-threaded TCG guest keeps one host core busy).
 booted=()
 for rel in "${RELEASES[@]}"; do
-	dir="$BUILD/vm/$rel"
+	dir="$VMDIR/$rel"
 	mkdir -p "$dir"
 	rm -f "$dir/boot.rc"
 	echo "== $rel: building module and initramfs"
@@ -296,7 +303,7 @@ else
 fi
 
 for rel in "${booted[@]}"; do
-	dir="$BUILD/vm/$rel"
+	dir="$VMDIR/$rel"
 	[ "$MODE" = shell ] && continue
 	read -r rc secs <"$dir/boot.rc" 2>/dev/null || { rc=1; secs=0; }
 
