@@ -323,6 +323,18 @@ static void scan_attrs(const unsigned char *p, int len, int depth)
 			scan_errors++;
 			return;
 		}
+		/*
+		 * A nest's payload is attribute headers and values: scan its
+		 * leaves, not windows across a header and the value after it
+		 * (12-byte u64 attributes put "0c 00 tt 00" right before
+		 * their value). In a leaf, every 8-byte window counts.
+		 */
+		if ((nla->nla_type & NLA_F_NESTED) && depth < 4) {
+			scan_attrs(d, alen, depth + 1);
+			p += NLA_ALIGN(nla->nla_len);
+			len -= NLA_ALIGN(nla->nla_len);
+			continue;
+		}
 		for (i = 0; i + 8 <= alen; i++) {
 			uint64_t v;
 
@@ -335,8 +347,6 @@ static void scan_attrs(const unsigned char *p, int len, int depth)
 				scan_errors++;
 			}
 		}
-		if ((nla->nla_type & NLA_F_NESTED) && depth < 4)
-			scan_attrs(d, alen, depth + 1);
 		p += NLA_ALIGN(nla->nla_len);
 		len -= NLA_ALIGN(nla->nla_len);
 	}
