@@ -18,14 +18,32 @@ export HOME=/root LANG=C.UTF-8 TERM=${TERM:-linux}
 HA_ARGS=$(printf %s "${HA_ARGS:-}" | base64 -d 2>/dev/null)
 export HA_ROOT HA_BUILD HA_MODE HA_KVER HA_ARGS HA_KMEMLEAK HA_SCALE
 
+# A fresh tmpfs on $1. When the tree (and with it build/) lives below $1
+# on the host - a clone in /tmp -, the tmpfs would hide it: it is bound
+# aside first and moved back on top of the tmpfs.
+fresh_tmpfs() {
+	case "$HA_ROOT/" in
+	"$1"/*)
+		mkdir -p /mnt/hostacct-tree
+		mount --bind "$HA_ROOT" /mnt/hostacct-tree
+		mount -t tmpfs tmpfs "$1"
+		mkdir -p "$HA_ROOT"
+		mount --move /mnt/hostacct-tree "$HA_ROOT"
+		;;
+	*)
+		mount -t tmpfs tmpfs "$1"
+		;;
+	esac
+}
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+fresh_tmpfs /dev/shm
+fresh_tmpfs /tmp
+fresh_tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
