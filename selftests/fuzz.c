@@ -42,9 +42,28 @@
 static int family;
 static long total;
 static atomic_long sent, answered, abandoned, dump_errors, dumps_done;
-static atomic_long errs[140];
-static atomic_long dump_errs[140];	/* failed dumps by errno */
+/* errno histograms: slot 0 holds what is not an errno (success, out of range) */
+#define NR_ERRNO	140
+static atomic_long errs[NR_ERRNO];
+static atomic_long dump_errs[NR_ERRNO];	/* failed dumps by errno */
 static int seconds = 30;
+
+static void hist_add(atomic_long *hist, int err)
+{
+	atomic_fetch_add(&hist[err > 0 && err < NR_ERRNO ? err : 0], 1);
+}
+
+/* " NAME=count" for every slot used; slot 0 is printed as @zero */
+static void hist_print(atomic_long *hist, const char *zero)
+{
+	int i;
+
+	for (i = 0; i < NR_ERRNO; i++)
+		if (atomic_load(&hist[i]))
+			printf(" %s=%ld", i ? strerrorname_np(i) : zero,
+			       atomic_load(&hist[i]));
+	printf("\n");
+}
 
 static uint32_t rnd(uint64_t *s)
 {
@@ -168,7 +187,7 @@ static void drain(uint64_t *s, int *fd, unsigned char *buf, uint32_t seq,
 				int err = -e->error;
 
 				atomic_fetch_add(&answered, 1);
-				atomic_fetch_add(&errs[err >= 0 && err < 140 ? err : 0], 1);
+				hist_add(errs, err);
 				return;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -288,7 +307,7 @@ static void *dump_thread(void *arg)
 			 * is being unloaded (EPROTONOSUPPORT from
 			 * __netlink_dump_start()). Nothing else is.
 			 */
-			atomic_fetch_add(&dump_errs[-ret > 0 && -ret < 140 ? -ret : 0], 1);
+			hist_add(dump_errs, -ret);
 			if (ret != -ENOENT && ret != -EOPNOTSUPP && ret != -EIO &&
 			    ret != -EPROTONOSUPPORT)
 				atomic_fetch_add(&dump_errors, 1);
@@ -449,11 +468,7 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 		printf("dumps=%ld errors=%ld failed dumps by errno:",
 		       atomic_load(&dumps_done), atomic_load(&dump_errors));
-		for (i = 0; i < 140; i++)
-			if (atomic_load(&dump_errs[i]))
-				printf(" %s=%ld", i ? strerrorname_np(i) : "other",
-				       atomic_load(&dump_errs[i]));
-		printf("\n");
+		hist_print(dump_errs, "other");
 		return atomic_load(&dump_errors) ? 1 : 0;
 	}
 	if (strcmp(mode, "fuzz"))
@@ -475,11 +490,7 @@ int main(int argc, char **argv)
 	       atomic_load(&abandoned),
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("errnos:");
-	for (i = 0; i < 140; i++)
-		if (atomic_load(&errs[i]))
-			printf(" %s=%ld", i ? strerrorname_np(i) : "ok",
-			       atomic_load(&errs[i]));
-	printf("\n");
+	hist_print(errs, "ok");
 
 	/* The family still answers a valid request. */
 	if (hc_open(&h) || hc_host_get(&h, &host)) {
