@@ -114,6 +114,7 @@ echo "module size (text+data): $(awk '$1 == "hostacct" { print $2 }' /proc/modul
 # overhead is total B time over total A time; the spread of the per-round
 # ratios shows how much of it is noise. fork+exec of /bin/true costs ~50 ms
 # under TCG (exec over 9p and overlayfs), so it runs fewer iterations.
+loaded() { lsmod | grep -q '^hostacct '; }
 echo
 echo "fork/exit overhead, A = module unloaded, B = loaded (exit probes active), wall time"
 for variant in exit exec; do
@@ -125,33 +126,27 @@ for variant in exit exec; do
 		args=(--iters 2000)
 	fi
 	"$B/hostacct_bench" forkexit --iters 2000 >/dev/null	# warm-up
-	ratios=()
-	sa=0
-	sb=0
-	for _ in 1 2 3 4 5; do
-		ra=0
-		rb=0
+	runs=()		# "ROUND SIDE MS" per run
+	for round in 1 2 3 4 5; do
 		for v in A B B A; do
 			if [ $v = A ]; then
-				lsmod | grep -q '^hostacct ' && { rmmod hostacct || exit 1; }
+				loaded && { rmmod hostacct || exit 1; }
 			else
-				lsmod | grep -q '^hostacct ' || insmod "$HOSTACCT_KO" || exit 1
+				loaded || insmod "$HOSTACCT_KO" || exit 1
 			fi
-			ms=$(val wall_ms "$("$B/hostacct_bench" forkexit "${args[@]}")")
-			if [ $v = A ]; then
-				ra=$(awk -v x="$ra" -v y="$ms" 'BEGIN { print x + y }')
-			else
-				rb=$(awk -v x="$rb" -v y="$ms" 'BEGIN { print x + y }')
-			fi
+			runs+=("$round $v $(val wall_ms "$("$B/hostacct_bench" forkexit "${args[@]}")")")
 		done
-		ratios+=("$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')")
-		sa=$(awk -v x="$sa" -v y="$ra" 'BEGIN { print x + y }')
-		sb=$(awk -v x="$sb" -v y="$rb" 'BEGIN { print x + y }')
 	done
-	lsmod | grep -q '^hostacct ' || insmod "$HOSTACCT_KO" || exit 1
-	awk -v v="$variant" -v n="$total" -v a="$sa" -v b="$sb" -v r="${ratios[*]}" 'BEGIN {
-		printf "fork+%-4s %5d per side: A %.0f ms, B %.0f ms (%.2f vs %.2f ms each): overhead %+.2f %%  (per round: %s %%)\n",
-		       v, n, a, b, a / n, b / n, 100 * (b - a) / a, r }'
+	loaded || insmod "$HOSTACCT_KO" || exit 1
+	printf '%s\n' "${runs[@]}" | awk -v v="$variant" -v n="$total" '
+		{ t[$1, $2] += $3; s[$2] += $3 }
+		END {
+			for (r = 1; r <= 5; r++)
+				rr = rr sprintf("%s%+.1f", r > 1 ? " " : "",
+						100 * (t[r, "B"] - t[r, "A"]) / t[r, "A"])
+			printf "fork+%-4s %5d per side: A %.0f ms, B %.0f ms (%.2f vs %.2f ms each): overhead %+.2f %%  (per round: %s %%)\n",
+			       v, n, s["A"], s["B"], s["A"] / n, s["B"] / n, 100 * (s["B"] - s["A"]) / s["A"], rr
+		}'
 done
 echo
 echo "bench took ${SECONDS}s in the guest"
