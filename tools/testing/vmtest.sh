@@ -227,7 +227,7 @@ boot() {
 	if [ "$MODE" = test ] || [ "$MODE" = stress ]; then
 		# Show progress live: the guest writes TAP lines to ttyS1.
 		(tail -n +1 -F "$dir/results.log" 2>/dev/null |
-			grep --line-buffered -E '^(not )?ok |^# (FAIL|Totals)' |
+			grep --line-buffered -E '^(not )?ok |^VMTEST-PROG-BEGIN |^# (FAIL|Totals)' |
 			sed -u "s/\r$//; s/^/[$rel] /") &
 		TAILPID=$!
 	fi
@@ -250,7 +250,9 @@ SPLAT='BUG:|WARNING:|Oops|KASAN|new suspected memory leaks|unreferenced object|l
 
 total_pass=0
 total_fail=0
+total_skip=0
 failed_kernels=()
+completed=()
 build_userspace || die "building the CLI or the selftests failed"
 
 # Boot release $1 and keep what the evaluation needs in its directory.
@@ -316,15 +318,9 @@ for rel in "${booted[@]}"; do
 			sed '1d;$d'
 	fi
 
-	pass=$(grep -E '^ok [0-9]+ ' "$dir/results.txt" | grep -cv '# SKIP')
-	skip=$(grep -E '^ok [0-9]+ ' "$dir/results.txt" | grep -c '# SKIP')
-	fail=$(grep -cE '^not ok [0-9]+ ' "$dir/results.txt")
 	problems=()
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		problems+=("guest timed out after ${TIMEOUT}s")
-	fi
-	if ! grep -q '^VMTEST-END' "$dir/results.txt"; then
-		problems+=("guest did not finish (see $dir/console.txt)")
 	fi
 	if grep -qE "$SPLAT" "$dir/console.txt"; then
 		problems+=("kernel log shows trouble:")
@@ -332,27 +328,46 @@ for rel in "${booted[@]}"; do
 			problems+=("  $line")
 		done < <(grep -E "$SPLAT" "$dir/console.txt" | head -n 20)
 	fi
-	if [ "$MODE" != test ] && [ "$MODE" != stress ] &&
-	   ! grep -q '^VMTEST-END rc=0' "$dir/results.txt"; then
-		problems+=("the guest's $MODE command failed")
-	fi
-	if [ ${#problems[@]} -eq 0 ]; then
-		echo "ok - $rel kernel log clean, guest finished" >>"$dir/results.txt"
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf '%s\n' "${problems[@]}" | sed "s/^/== $rel: /"
-	fi
 	if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
-		[ "$fail" -gt 0 ] && failed_kernels+=("$rel")
-		total_fail=$((total_fail + fail))
+		grep -q '^VMTEST-END rc=0' "$dir/results.txt" ||
+			problems+=("the guest's $MODE command failed or did not finish")
+		if [ ${#problems[@]} -gt 0 ]; then
+			printf '%s\n' "${problems[@]}" | sed "s/^/== $rel: /"
+			failed_kernels+=("$rel")
+			total_fail=$((total_fail + 1))
+		fi
 		continue
 	fi
+	# Every program of the manifest must have reported (tap-eval.py), and
+	# the kernel log must be clean: one test of its own, which can fail.
+	expect=()
+	[ -n "$KDIR_CUSTOM" ] && expect+=(--expect kmemleak)
+	/usr/bin/python3 "$ROOT/tools/testing/tap-eval.py" --label "$rel" \
+		--manifest "$ROOT/selftests/manifest" --mode "$MODE" "${expect[@]}" \
+		"$dir/results.txt" >"$dir/summary.txt"
+	sed -n '/^[0-9]* passed, [0-9]* failed, [0-9]* skipped$/!p' "$dir/summary.txt" |
+		grep -v '^# ' | sed "s/^/== /"
+	read -r pass fail skip < <(tail -n1 "$dir/summary.txt" |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
+	if [ -z "${pass:-}" ]; then
+		pass=0 fail=1 skip=0
+		echo "== $rel: tap-eval.py failed (see $dir/summary.txt)"
+	fi
+	if [ ${#problems[@]} -eq 0 ]; then
+		echo "ok - $rel: kernel log clean, guest within its time" >>"$dir/summary.txt"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $rel: kernel log or guest" >>"$dir/summary.txt"
+		printf '%s\n' "${problems[@]}" | sed "s/^/== $rel: /"
+		fail=$((fail + 1))
+	fi
 	echo "== $rel: $pass passed, $fail failed, $skip skipped (${secs}s; logs in ${dir#"$ROOT"/})"
-	grep -E '^not ok |^ok .*# SKIP' "$dir/results.txt" | sed "s/^/== $rel: /"
 	[ "$fail" -gt 0 ] && failed_kernels+=("$rel")
+	# every program ran to its end: for check.sh's both-kernels rule
+	grep -qx '# complete' "$dir/summary.txt" && completed+=("$rel")
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
 done
 
 [ "$MODE" = shell ] && exit 0
@@ -362,5 +377,6 @@ if [ "$MODE" != test ] && [ "$MODE" != stress ]; then
 	exit
 fi
 echo "vmtest: kernels: ${RELEASES[*]}"
-echo "$total_pass passed, $total_fail failed"
+echo "vmtest: complete suites: ${completed[*]:-none}"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
