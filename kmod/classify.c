@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which cgroups host containers.
+ * Which workload a thread group belongs to.
  *
  * A container is the top cgroup of a process tree that runs in its own pid
- * namespace. For every process outside the initial pid namespace, its
+ * namespace. For a process outside the initial pid namespace, its
  * container cgroup is the root of its cgroup namespace when it has one of
  * its own (what docker, podman, containerd and systemd-nspawn set up on
  * cgroup v2), otherwise the cgroup it runs in. The root cgroup is never a
@@ -14,72 +14,94 @@
  * stayed in the host pid namespace counts too), except VMMs, which are
  * always KVM workloads.
  *
- * The set is collected once at the start of a request, walking all thread
- * groups under RCU in batches; each entry holds a cgroup reference until
- * the request ends. Cgroup names are not consulted: a systemd service or a
- * runtime cgroup whose processes share the host pid namespace is native.
+ * Container cgroups are kept in a registry (an rhashtable of cgroup ids)
+ * that lives as long as the module: a cgroup enters it when a process of
+ * a new pid namespace is forked into it (probes.c) or when a query meets
+ * one, and leaves it when the cgroup is removed (swept by the next
+ * query). So one pass over the thread groups classifies each of them as
+ * it is met, and the free probe classifies processes that no query saw
+ * (a container's short-lived members) the same way. A cgroup stays a
+ * container until it is removed, even when its namespaced processes are
+ * gone. Cgroup names are not consulted.
+ *
+ * Locking: lookups under RCU; inserts under RCU (the bucket locks are
+ * the table's), from preallocated entries in queries and GFP_ATOMIC in
+ * the fork probe; removal by the sweep, entries freed after a grace
+ * period.
  */
 
 #include <linux/cgroup.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
+#include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "hostacct.h"
 
-/* More containers than this on one host are counted as native processes. */
-#define HOSTACCT_MAX_CTRS	65536U
+struct hostacct_ctr_entry {
+	struct rhash_head node;
+	u64 id;			/* cgroup id of the container's top cgroup */
+	struct rcu_head rcu;
+};
 
-/* Index of the first entry with id >= @id. */
-static unsigned int hostacct_ctrs_pos(const struct hostacct_ctrs *s, u64 id)
+static const struct rhashtable_params hostacct_ctr_params = {
+	.key_len = sizeof(u64),
+	.key_offset = offsetof(struct hostacct_ctr_entry, id),
+	.head_offset = offsetof(struct hostacct_ctr_entry, node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable hostacct_ctrs;
+
+static struct hostacct_ctr_entry *hostacct_ctr_alloc(gfp_t gfp)
 {
-	unsigned int lo = 0, hi = s->nr;
+	struct hostacct_ctr_entry *e = kmalloc(sizeof(*e), gfp);
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (s->v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	if (e)
+		hostacct_mem_charge(sizeof(*e));
+	return e;
 }
 
-struct hostacct_ctr *hostacct_ctrs_find(struct hostacct_ctrs *s, u64 id)
+static void hostacct_ctr_free(struct hostacct_ctr_entry *e)
 {
-	unsigned int i = hostacct_ctrs_pos(s, id);
-
-	return i < s->nr && s->v[i].id == id ? &s->v[i] : NULL;
+	kfree(e);
+	hostacct_mem_charge(-(s64)sizeof(*e));
 }
 
-/**
- * hostacct_ctrs_lookup - the container a cgroup belongs to
- * @s: containers of this request
- * @cgrp: a task's cgroup
- *
- * Context: rcu_read_lock() held (or a reference on @cgrp).
- * Return: the outermost container whose cgroup is @cgrp or one of its
- * ancestors, or NULL.
+static void hostacct_ctr_free_rcu(struct rcu_head *head)
+{
+	hostacct_ctr_free(container_of(head, struct hostacct_ctr_entry, rcu));
+}
+
+/* Context: RCU. */
+static bool hostacct_ctr_known(u64 id)
+{
+	return rhashtable_lookup(&hostacct_ctrs, &id, hostacct_ctr_params);
+}
+
+/* Whether @id is a registered container cgroup. Context: RCU. */
+bool hostacct_ctr_exists(u64 id)
+{
+	return hostacct_ctr_known(id);
+}
+
+/*
+ * Register @cgrp with @e (consumed when inserted). Context: RCU.
+ * Return: whether @e was consumed.
  */
-struct hostacct_ctr *hostacct_ctrs_lookup(struct hostacct_ctrs *s,
-					  struct cgroup *cgrp)
+static bool hostacct_ctr_insert(struct cgroup *cgrp,
+				struct hostacct_ctr_entry *e)
 {
-	struct hostacct_ctr *c;
-	int level;
+	struct hostacct_ctr_entry *old;
 
-	if (!s->nr)
-		return NULL;
-
-	for (level = 1; level <= cgrp->level; level++) {
-		c = hostacct_ctrs_find(s, cgroup_id(cgroup_ancestor(cgrp, level)));
-		if (c)
-			return c;
-	}
-	return NULL;
+	e->id = cgroup_id(cgrp);
+	old = rhashtable_lookup_get_insert_fast(&hostacct_ctrs, &e->node,
+						hostacct_ctr_params);
+	return !old;
 }
 
 /**
@@ -90,7 +112,7 @@ struct hostacct_ctr *hostacct_ctrs_lookup(struct hostacct_ctrs *s,
  * p->nsproxy and its cgroup namespace (pinning its root css_set) alive.
  * Return: the cgroup, or NULL if it is the root cgroup.
  */
-struct cgroup *hostacct_container_cgroup(struct task_struct *p)
+static struct cgroup *hostacct_container_cgroup(struct task_struct *p)
 {
 	struct cgroup *cgrp = task_dfl_cgroup(p);
 	struct cgroup *root;
@@ -107,148 +129,276 @@ struct cgroup *hostacct_container_cgroup(struct task_struct *p)
 }
 
 /*
- * Note @p's container, if it has one. Context: rcu_read_lock() held.
- * Return: 0, or -ENOSPC when a new entry needs a larger array.
+ * The pid namespace @p runs in if it is not the initial one, else NULL
+ * (also when @p exits under us and its pid is gone). Context: RCU.
  */
-static int hostacct_ctrs_note(struct hostacct_ctrs *s, struct task_struct *p)
+static struct pid_namespace *hostacct_own_pid_ns(struct task_struct *p)
 {
-	struct pid_namespace *ns;
-	struct hostacct_ctr *c;
-	struct cgroup *cgrp;
-	unsigned int i;
-	u64 id;
+	struct pid_namespace *ns = task_active_pid_ns(p);
 
-	if (p->flags & PF_KTHREAD)
-		return 0;
-	ns = task_active_pid_ns(p);
-	if (!ns || ns == &init_pid_ns)
-		return 0;
-	cgrp = hostacct_container_cgroup(p);
-	if (!cgrp)
-		return 0;
-
-	id = cgroup_id(cgrp);
-	i = hostacct_ctrs_pos(s, id);
-	if (i == s->nr || s->v[i].id != id) {
-		if (s->nr == s->cap)
-			return s->cap < HOSTACCT_MAX_CTRS ? -ENOSPC : 0;
-		if (!cgroup_tryget(cgrp))
-			return 0;	/* being removed */
-		memmove(&s->v[i + 1], &s->v[i], (s->nr - i) * sizeof(*c));
-		c = &s->v[i];
-		memset(c, 0, sizeof(*c));
-		c->cgrp = cgrp;
-		c->id = id;
-		hostacct_usage_init(&c->usage);
-		s->nr++;
-	}
-	c = &s->v[i];
-	if (READ_ONCE(ns->child_reaper) == p)
-		c->init_pid = task_tgid_nr(p);
-	return 0;
+	return ns != &init_pid_ns ? ns : NULL;
 }
 
-static int hostacct_ctrs_grow(struct hostacct_ctrs *s)
+/*
+ * The outermost registered container cgroup that is @cgrp or one of its
+ * ancestors, or NULL. Context: RCU.
+ */
+static struct cgroup *hostacct_ctr_of(struct cgroup *cgrp)
 {
-	unsigned int cap = s->cap ? min(s->cap * 2, HOSTACCT_MAX_CTRS) : 16;
-	struct hostacct_ctr *v;
+	int level;
 
-	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
-	if (!v)
-		return -ENOMEM;
-	hostacct_mem_charge((s64)(cap - s->cap) * sizeof(*v));
-	if (s->nr)
-		memcpy(v, s->v, s->nr * sizeof(*v));
-	kvfree(s->v);
-	s->v = v;
-	s->cap = cap;
-	return 0;
-}
+	for (level = 1; level <= cgrp->level; level++) {
+		struct cgroup *anc = cgroup_ancestor(cgrp, level);
 
-/* Drop containers nested in another container: the outer one owns them. */
-static void hostacct_ctrs_prune(struct hostacct_ctrs *s)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < s->nr; i++) {
-		struct cgroup *cgrp = s->v[i].cgrp;
-		int level;
-
-		for (level = 1; level < cgrp->level; level++) {
-			if (hostacct_ctrs_find(s, cgroup_id(cgroup_ancestor(cgrp, level)))) {
-				s->v[i].nested = true;
-				break;
-			}
-		}
+		if (hostacct_ctr_known(cgroup_id(anc)))
+			return anc;
 	}
-	for (i = 0; i < s->nr; i++) {
-		if (s->v[i].nested)
-			cgroup_put(s->v[i].cgrp);
-		else
-			s->v[n++] = s->v[i];
-	}
-	s->nr = n;
+	return NULL;
 }
 
 /**
- * hostacct_ctrs_collect - find the containers of the host
- * @s: zeroed set to fill; release it with hostacct_ctrs_release()
+ * hostacct_classifier_start - set up classification for one request
+ * @cl: zeroed state
  *
- * Context: process context, may sleep between batches.
- * Return: 0 or -errno.
+ * Context: may sleep. Return: 0 or -ENOMEM.
  */
-int hostacct_ctrs_collect(struct hostacct_ctrs *s)
+int hostacct_classifier_start(struct hostacct_classifier *cl)
 {
-	pid_t cursor = 1;
-	unsigned int n;
-	int err;
+	cl->is_kvm = hostacct_kvm_get();
+	return hostacct_classifier_refill(cl);
+}
 
-	for (;;) {
-		bool more = true, grow = false;
+/*
+ * Before each walk batch, outside RCU: entries for every container a
+ * batch may register, and a cache that does not outlive a read section.
+ */
+int hostacct_classifier_refill(struct hostacct_classifier *cl)
+{
+	cl->last_cgrp = NULL;
+	while (cl->nr_pool < ARRAY_SIZE(cl->pool)) {
+		struct hostacct_ctr_entry *e = hostacct_ctr_alloc(GFP_KERNEL);
 
-		rcu_read_lock();
-		for (n = 0; n < HOSTACCT_WALK_BATCH; n++) {
-			struct task_struct *p = hostacct_next_tgid(&cursor);
-
-			if (!p) {
-				more = false;
-				break;
-			}
-			if (hostacct_ctrs_note(s, p) == -ENOSPC) {
-				grow = true;
-				break;
-			}
-			cursor++;
-		}
-		rcu_read_unlock();
-
-		if (!more)
-			break;
-		if (grow) {
-			err = hostacct_ctrs_grow(s);
-			if (err)
-				return err;
-		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
+		if (!e)
+			return -ENOMEM;
+		cl->pool[cl->nr_pool++] = e;
 	}
-
-	/* Nested containers roll up into the outermost one. */
-	hostacct_ctrs_prune(s);
-	/* Their members keep their class when they exit (exit.c). */
-	for (n = 0; n < s->nr; n++)
-		hostacct_exit_note_ctr(s->v[n].id);
 	return 0;
 }
 
-void hostacct_ctrs_release(struct hostacct_ctrs *s)
+void hostacct_classifier_end(struct hostacct_classifier *cl)
 {
-	unsigned int i;
+	while (cl->nr_pool)
+		hostacct_ctr_free(cl->pool[--cl->nr_pool]);
+	hostacct_kvm_put(cl->is_kvm);
+	cl->is_kvm = NULL;
+}
 
-	for (i = 0; i < s->nr; i++)
-		cgroup_put(s->v[i].cgrp);
-	kvfree(s->v);
-	hostacct_mem_charge(-(s64)s->cap * sizeof(*s->v));
-	memset(s, 0, sizeof(*s));
+/**
+ * hostacct_classify - the workload of a thread group
+ * @cl: the request's classification state
+ * @p: thread group leader
+ * @vmm: whether it holds a KVM VM (kvm.c)
+ * @ci: out
+ *
+ * Context: rcu_read_lock() held.
+ */
+void hostacct_classify(struct hostacct_classifier *cl, struct task_struct *p,
+		       bool vmm, struct hostacct_class_info *ci)
+{
+	struct pid_namespace *ns;
+	struct cgroup *ctr;
+
+	memset(ci, 0, sizeof(*ci));
+	if (p->flags & PF_KTHREAD) {
+		ci->class = HOSTACCT_CLASS_KERNEL;
+		return;
+	}
+	ci->cgrp = task_dfl_cgroup(p);
+
+	/* one read: the pid (and with it the namespace) goes when p exits */
+	ns = hostacct_own_pid_ns(p);
+	if (ns) {
+		struct cgroup *cc = hostacct_container_cgroup(p);
+
+		if (cc && !hostacct_ctr_known(cgroup_id(cc)) && cl->nr_pool &&
+		    hostacct_ctr_insert(cc, cl->pool[cl->nr_pool - 1])) {
+			cl->nr_pool--;
+			cl->last_cgrp = NULL;	/* the cache may be stale now */
+		}
+		ci->init = READ_ONCE(ns->child_reaper) == p;
+	}
+
+	/* Processes of one cgroup tend to have neighbouring pids. */
+	if (ci->cgrp == cl->last_cgrp) {
+		ctr = cl->last_ctr;
+	} else {
+		ctr = hostacct_ctr_of(ci->cgrp);
+		cl->last_cgrp = ci->cgrp;
+		cl->last_ctr = ctr;
+	}
+	if (ctr) {
+		ci->ctr_cgrp = ctr;
+		ci->ctr_id = cgroup_id(ctr);
+	}
+	if (vmm)
+		ci->class = HOSTACCT_CLASS_KVM;
+	else
+		ci->class = ctr ? HOSTACCT_CLASS_CONTAINER : HOSTACCT_CLASS_NATIVE;
+}
+
+/**
+ * hostacct_classify_exited - the class of a freed process no query saw
+ * @p: the task being freed; its cgroup is still attached
+ *
+ * Its files are closed by now, so a VMM cannot be told apart: it counts
+ * as native (or as a member of the container it ran in).
+ *
+ * Context: any, rcu_read_lock() held.
+ */
+u32 hostacct_classify_exited(struct task_struct *p)
+{
+	if (p->flags & PF_KTHREAD)
+		return HOSTACCT_CLASS_KERNEL;
+	return hostacct_ctr_of(task_dfl_cgroup(p)) ? HOSTACCT_CLASS_CONTAINER :
+						      HOSTACCT_CLASS_NATIVE;
+}
+
+/**
+ * hostacct_ctr_note_fork - register the container of a new pid namespace
+ * @parent: the forking task
+ * @child: the new task, not running yet
+ *
+ * The first process of a pid namespace (a container's init, or a shim's
+ * child) is forked with CLONE_NEWPID, or after unshare(CLONE_NEWPID) or
+ * setns(): its pid namespace is not its parent's. O(1) for every other
+ * fork.
+ *
+ * Context: sched_process_fork, preemption disabled.
+ */
+void hostacct_ctr_note_fork(struct task_struct *parent,
+			    struct task_struct *child)
+{
+	struct pid_namespace *ns = task_active_pid_ns(child);
+	struct hostacct_ctr_entry *e;
+	struct cgroup *cc;
+
+	if ((child->flags & PF_KTHREAD) || !ns || ns == task_active_pid_ns(parent))
+		return;
+
+	rcu_read_lock();
+	cc = hostacct_container_cgroup(child);
+	if (cc && !hostacct_ctr_known(cgroup_id(cc))) {
+		e = hostacct_ctr_alloc(GFP_ATOMIC | __GFP_NOWARN);
+		if (!e)
+			hostacct_count(HOSTACCT_CNT_CTR_ATOMIC_FAIL);
+		else if (!hostacct_ctr_insert(cc, e))
+			hostacct_ctr_free(e);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * hostacct_ctrs_sweep - forget containers whose cgroup was removed
+ *
+ * Context: process context, may sleep.
+ */
+void hostacct_ctrs_sweep(void)
+{
+	struct hostacct_ctr_entry *e;
+	struct rhashtable_iter it;
+
+	rhashtable_walk_enter(&hostacct_ctrs, &it);
+	rhashtable_walk_start(&it);
+	while ((e = rhashtable_walk_next(&it))) {
+		struct cgroup *cgrp;
+		u64 id;
+
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;	/* resized: entries may repeat */
+			break;
+		}
+		id = e->id;
+		/* e may go once RCU is left: look it up again by id */
+		rhashtable_walk_stop(&it);
+		cgrp = cgroup_get_from_id(id);
+		rhashtable_walk_start(&it);
+		if (!IS_ERR(cgrp)) {
+			cgroup_put(cgrp);
+			continue;
+		}
+		e = rhashtable_lookup(&hostacct_ctrs, &id, hostacct_ctr_params);
+		if (e && !rhashtable_remove_fast(&hostacct_ctrs, &e->node,
+						 hostacct_ctr_params))
+			call_rcu(&e->rcu, hostacct_ctr_free_rcu);
+	}
+	rhashtable_walk_stop(&it);
+	rhashtable_walk_exit(&it);
+}
+
+struct hostacct_seed {
+	struct hostacct_walk walk;
+	struct hostacct_classifier cl;
+};
+
+static int hostacct_seed_batch(struct hostacct_walk *w)
+{
+	struct hostacct_seed *s = container_of(w, struct hostacct_seed, walk);
+
+	return hostacct_classifier_refill(&s->cl);
+}
+
+static int hostacct_seed_visit(struct hostacct_walk *w, struct task_struct *p)
+{
+	struct hostacct_seed *s = container_of(w, struct hostacct_seed, walk);
+	struct hostacct_class_info ci;
+
+	hostacct_classify(&s->cl, p, false, &ci);
+	return 0;
+}
+
+/**
+ * hostacct_classify_seed - register the containers that exist at load
+ *
+ * Later ones are registered when their first process is forked; this
+ * walk finds those that were there before, so that the first query
+ * classifies a container's host-namespace members (a shim) right too.
+ *
+ * Context: module init, after the fork probe is registered.
+ */
+int __init hostacct_classify_seed(void)
+{
+	struct hostacct_seed s = {
+		.walk = {
+			.cursor = 1,
+			.last = PID_MAX_LIMIT,
+			.batch = hostacct_seed_batch,
+			.visit = hostacct_seed_visit,
+		},
+	};
+	int err;
+
+	err = hostacct_walk(&s.walk);
+	hostacct_classifier_end(&s.cl);
+	return err;
+}
+
+int __init hostacct_classify_init(void)
+{
+	return rhashtable_init(&hostacct_ctrs, &hostacct_ctr_params);
+}
+
+static void hostacct_ctr_destroy(void *ptr, void *arg)
+{
+	hostacct_ctr_free(ptr);
+}
+
+/*
+ * Context: the probes are unregistered and no request runs. Entries the
+ * sweep dropped may still wait for a grace period: the module's exit
+ * waits for them (the rcu_barrier() in hostacct_ledger_destroy()).
+ */
+void hostacct_classify_exit(void)
+{
+	rhashtable_free_and_destroy(&hostacct_ctrs, hostacct_ctr_destroy, NULL);
 }

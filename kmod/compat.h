@@ -8,8 +8,7 @@
 #define _HOSTACCT_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/rcupdate.h>
-#include <linux/sched/signal.h>
+#include <linux/sched.h>
 #include <net/genetlink.h>
 
 /*
@@ -27,35 +26,30 @@ static inline struct nlattr **hostacct_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
- * Whether @p's thread group should count @mm. Threads share one mm;
- * a CLONE_VM child outside the thread group (vfork before exec) shares
- * its parent's. With memory cgroups the mm records its owner, so each mm
- * is counted once, by its owner's thread group.
+ * The exact value of an RSS counter. get_mm_counter() reads the shared
+ * part in O(1); what it misses:
+ *  - since 6.2 the counters are per-CPU: up to (percpu_counter_batch - 1)
+ *    pages per online CPU (batch = max(32, 2 * online CPUs));
+ *    get_mm_counter_sum() sums the CPUs, under the counter's lock;
+ *  - on 6.1 (SPLIT_RSS_COUNTING) each thread caches its own delta until
+ *    64 page-fault events; the exact value adds every thread's cache.
+ *
+ * Context: rcu_read_lock() held (@p's threads are walked).
  */
-static inline bool hostacct_mm_counted_by(struct mm_struct *mm,
-					  struct task_struct *p)
+static inline unsigned long hostacct_mm_counter_exact(struct mm_struct *mm,
+						      struct task_struct *p,
+						      int member)
 {
-#ifdef CONFIG_MEMCG
-	struct task_struct *owner = rcu_dereference(mm->owner);
-
-	return !owner || same_thread_group(owner, p);
-#else
-	return true;
-#endif
-}
-
-/*
- * RSS counters: atomics (with per-thread caches that /proc ignores too) on
- * 6.1, per-CPU counters since 6.2. Where the kernel offers the exact sum
- * (get_mm_counter_sum(), which /proc/PID/status reads since 6.12.y) use
- * it, so the numbers match procfs; otherwise procfs reads the same
- * get_mm_counter() we do.
- */
-static inline unsigned long hostacct_mm_counter(struct mm_struct *mm,
-						int member)
-{
-#ifdef HOSTACCT_HAVE_GET_MM_COUNTER_SUM
+#if defined(HOSTACCT_HAVE_GET_MM_COUNTER_SUM)
 	return get_mm_counter_sum(mm, member);
+#elif defined(SPLIT_RSS_COUNTING)
+	long val = atomic_long_read(&mm->rss_stat.count[member]);
+	struct task_struct *t;
+
+	for_each_thread(p, t)
+		if (READ_ONCE(t->mm) == mm)
+			val += READ_ONCE(t->rss_stat.count[member]);
+	return val > 0 ? val : 0;
 #else
 	return get_mm_counter(mm, member);
 #endif

@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the module holds: bytes allocated by requests now and at most, in
- * debugfs (hostacct/alloc_bytes, hostacct/alloc_peak_bytes; writing 0 to
- * the peak resets it), so benchmarks can show that memory does not grow
- * with the number of tasks beyond a request's transient state. Static data
- * (the exit tables, per-CPU counters) is in the module's size.
+ * What the module holds and does, in debugfs (hostacct/):
+ *   alloc_bytes       bytes allocated now: requests' transient state, the
+ *                     ledger entries (one per thread group a query met)
+ *                     and the container registry
+ *   alloc_peak_bytes  the most ever (writing 0 resets it to now)
+ *   counters          exits of thread groups a query saw / none saw,
+ *                     ledger inserts that failed, containers a fork
+ *                     could not register (GFP_ATOMIC failed)
+ * Static data (per-CPU counters) is in the module's size.
  */
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
 
 #include "hostacct.h"
 
 static atomic64_t hostacct_alloc_now;
 static atomic64_t hostacct_alloc_peak;
+static DEFINE_PER_CPU(unsigned long[__HOSTACCT_CNT_MAX], hostacct_counts);
 static struct dentry *hostacct_debugfs;
 
 /* Account @delta bytes allocated (> 0) or freed (< 0). */
@@ -29,6 +36,12 @@ void hostacct_mem_charge(s64 delta)
 			break;
 		peak = old;
 	}
+}
+
+/* Count one event of @what (HOSTACCT_CNT_*). Context: any. */
+void hostacct_count(unsigned int what)
+{
+	this_cpu_inc(hostacct_counts[what]);
 }
 
 static int hostacct_alloc_get(void *data, u64 *val)
@@ -49,6 +62,28 @@ DEFINE_DEBUGFS_ATTRIBUTE(hostacct_alloc_fops, hostacct_alloc_get, NULL, "%llu\n"
 DEFINE_DEBUGFS_ATTRIBUTE(hostacct_peak_fops, hostacct_alloc_get,
 			 hostacct_peak_set, "%llu\n");
 
+static int hostacct_counters_show(struct seq_file *m, void *v)
+{
+	static const char *const names[__HOSTACCT_CNT_MAX] = {
+		[HOSTACCT_CNT_EXIT_SEEN] = "exits_seen",
+		[HOSTACCT_CNT_EXIT_UNSEEN] = "exits_unseen",
+		[HOSTACCT_CNT_LEDGER_FULL] = "ledger_insert_failed",
+		[HOSTACCT_CNT_CTR_ATOMIC_FAIL] = "container_register_failed",
+	};
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < __HOSTACCT_CNT_MAX; i++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(hostacct_counts, cpu)[i];
+		seq_printf(m, "%s %lu\n", names[i], sum);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hostacct_counters);
+
 void __init hostacct_debugfs_init(void)
 {
 	hostacct_debugfs = debugfs_create_dir("hostacct", NULL);
@@ -56,6 +91,8 @@ void __init hostacct_debugfs_init(void)
 				   &hostacct_alloc_now, &hostacct_alloc_fops);
 	debugfs_create_file_unsafe("alloc_peak_bytes", 0600, hostacct_debugfs,
 				   &hostacct_alloc_peak, &hostacct_peak_fops);
+	debugfs_create_file("counters", 0400, hostacct_debugfs, NULL,
+			    &hostacct_counters_fops);
 }
 
 void hostacct_debugfs_exit(void)

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hostacct internal interfaces. One file per concern:
+ * hostacct internal interfaces. One file per concern; a request goes
+ * parse -> prepare (one walk, a visitor that classifies and accumulates)
+ * -> fill, the way ethtool's netlink code is shaped:
+ *
  *   main.c      module init/exit
  *   netlink.c   family, per-command policies, permission check
- *   host.c      HOSTACCT_CMD_HOST_GET
- *   workload.c  HOSTACCT_CMD_WORKLOAD_GET: requests, dump state, messages
- *   walk.c      RCU walk of thread groups and per-process CPU/memory
- *   classify.c  which cgroups host containers
+ *   host.c      HOSTACCT_CMD_HOST_GET: CPU states, class totals
+ *   workload.c  HOSTACCT_CMD_WORKLOAD_GET: parse, do/dump, messages
+ *   walk.c      the resumable RCU walk of thread groups (one pass)
+ *   usage.c     what one thread group used: CPU and memory
+ *   classify.c  which workload a thread group belongs to; containers
+ *   ledger.c    cumulative CPU per thread group and class, monotonic
+ *   probes.c    tracepoint probes: fork (containers), free (exits)
  *   kvm.c       VMM detection, vCPUs, guest memory
  *   cgroup.c    cgroup paths and memory cgroup usage
- *   exit.c      CPU time of reaped processes (tracepoint probes)
- *   debugfs.c   what the module holds (allocation accounting)
+ *   debugfs.c   what the module holds and does (allocations, counts)
+ *
+ * Dependencies run one way: workload.c and host.c use walk, classify,
+ * ledger and usage; probes.c uses classify and ledger; nothing calls back.
  */
 #ifndef _HOSTACCT_H
 #define _HOSTACCT_H
@@ -19,7 +27,7 @@
 #include <net/genetlink.h>
 #include <linux/hostacct.h>
 
-#define HOSTACCT_VERSION	"0.1.0"
+#define HOSTACCT_VERSION	"0.2.0"
 
 struct cgroup;
 struct file;
@@ -34,11 +42,23 @@ int hostacct_nl_check_perm(struct sk_buff *skb, struct netlink_ext_ack *extack);
 
 /* debugfs.c */
 void hostacct_mem_charge(s64 delta);
+void hostacct_count(unsigned int what);
+
+enum {
+	HOSTACCT_CNT_EXIT_SEEN,		/* frees of thread groups a query saw */
+	HOSTACCT_CNT_EXIT_UNSEEN,	/* frees of thread groups none saw */
+	HOSTACCT_CNT_LEDGER_FULL,	/* ledger inserts that failed */
+	HOSTACCT_CNT_CTR_ATOMIC_FAIL,	/* containers not registered at fork */
+	__HOSTACCT_CNT_MAX
+};
+
 void hostacct_debugfs_init(void);
 void hostacct_debugfs_exit(void);
 
 /* host.c */
 int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info);
+int hostacct_host_init(void);
+void hostacct_host_exit(void);
 
 /* workload.c */
 int hostacct_workload_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -46,12 +66,12 @@ int hostacct_workload_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int hostacct_workload_get_done(struct netlink_callback *cb);
 
-/* walk.c */
+/* usage.c */
 
 /**
  * struct hostacct_usage - what a set of thread groups used
  * @cpu_ns: precise runtime (sum_exec_runtime), live and exited threads
- * @utime_ns: tick-sampled user time, unscaled
+ * @utime_ns: tick-sampled user time, unscaled (guest included)
  * @stime_ns: tick-sampled system time, unscaled
  * @gtime_ns: tick-sampled guest time (part of @utime_ns)
  * @rss_anon: resident anonymous bytes
@@ -78,86 +98,139 @@ struct hostacct_usage {
 	pid_t oldest_tgid;
 };
 
-#define HOSTACCT_WALK_BATCH	128
-
 void hostacct_usage_init(struct hostacct_usage *u);
-struct task_struct *hostacct_next_tgid(pid_t *cursor);
-struct task_struct *hostacct_find_tgid(pid_t tgid);
 void hostacct_usage_add_cpu(struct hostacct_usage *u, struct task_struct *p);
+void hostacct_usage_add_mm(struct hostacct_usage *u, struct task_struct *p,
+			   struct mm_struct *mm, bool exact);
+void hostacct_usage_merge(struct hostacct_usage *dst,
+			  const struct hostacct_usage *src);
 bool hostacct_with_task_mm(struct task_struct *p,
 			   void (*fn)(struct task_struct *mt, void *arg),
 			   void *arg);
-void hostacct_usage_add_mm(struct hostacct_usage *u, struct task_struct *p,
-			   struct mm_struct *mm);
-void hostacct_usage_merge(struct hostacct_usage *dst,
-			  const struct hostacct_usage *src);
-void hostacct_usage_split(const struct hostacct_usage *u, u64 *user,
-			  u64 *system, u64 *guest);
+
+/* walk.c */
+
+#define HOSTACCT_WALK_BATCH	128
+
+/**
+ * struct hostacct_walk - a walk over all thread groups in tgid order
+ * @cursor: next tgid to visit; a walk can stop and resume from it
+ * @last: highest tgid to visit
+ * @batch: called before each batch of at most HOSTACCT_WALK_BATCH thread
+ *	groups, outside RCU (may sleep): make room for what a batch can
+ *	add. Optional.
+ * @visit: called for each thread group under rcu_read_lock(); a non-zero
+ *	return stops the walk at this thread group (it is visited again
+ *	when the walk resumes).
+ */
+struct hostacct_walk {
+	pid_t cursor;
+	pid_t last;
+	int (*batch)(struct hostacct_walk *w);
+	int (*visit)(struct hostacct_walk *w, struct task_struct *p);
+};
+
+int hostacct_walk(struct hostacct_walk *w);
+struct task_struct *hostacct_find_tgid(pid_t tgid);
 
 /* classify.c */
 
 /**
- * struct hostacct_ctr - one container found at the start of a request
- * @cgrp: the container's top cgroup; a reference is held until the
- *	request ends, so the pointer stays valid outside RCU
- * @id: cgroup id of @cgrp
- * @init_pid: tgid (initial pid namespace) of the container's pid
- *	namespace init, 0 if it was not seen
- * @nested: inside another container (dropped after collection)
- * @residue_added: @usage includes the CPU time of reaped members
- * @usage: what its member processes used, filled by the walk
+ * struct hostacct_class_info - which workload a thread group belongs to
+ * @class: enum hostacct_class
+ * @cgrp: its cgroup v2 cgroup (NULL for kernel threads), valid under RCU
+ * @ctr_id: the container it belongs to (class container), or that holds
+ *	it (a VMM inside a container); 0 if none
+ * @ctr_cgrp: that container's cgroup, valid under RCU
+ * @init: whether it is the init of its container's pid namespace
  */
-struct hostacct_ctr {
+struct hostacct_class_info {
+	u32 class;
 	struct cgroup *cgrp;
-	u64 id;
-	pid_t init_pid;
-	bool nested;
-	bool residue_added;
-	struct hostacct_usage usage;
+	u64 ctr_id;
+	struct cgroup *ctr_cgrp;
+	bool init;
 };
 
 /**
- * struct hostacct_ctrs - the containers of one request, sorted by id
- * @v: array of @nr entries, room for @cap
- * @nr: entries in use
- * @cap: entries allocated
+ * struct hostacct_classifier - per-request classification state
+ * @is_kvm: file_is_kvm() for the request's duration, or NULL
+ * @pool: preallocated container registry entries (filled outside RCU)
+ * @nr_pool: entries in @pool
+ * @last_cgrp: cache: the cgroup looked up last ...
+ * @last_ctr: ... and the container cgroup found for it (or NULL)
+ * @last_id: ... and its id
  */
-struct hostacct_ctrs {
-	struct hostacct_ctr *v;
+struct hostacct_classifier {
+	bool (*is_kvm)(struct file *file);
+	void *pool[HOSTACCT_WALK_BATCH];
+	unsigned int nr_pool;
+	struct cgroup *last_cgrp;
+	struct cgroup *last_ctr;
+	u64 last_id;
+};
+
+int hostacct_classifier_start(struct hostacct_classifier *cl);
+int hostacct_classifier_refill(struct hostacct_classifier *cl);
+void hostacct_classifier_end(struct hostacct_classifier *cl);
+void hostacct_classify(struct hostacct_classifier *cl, struct task_struct *p,
+		       bool vmm, struct hostacct_class_info *ci);
+u32 hostacct_classify_exited(struct task_struct *p);
+void hostacct_ctr_note_fork(struct task_struct *parent,
+			    struct task_struct *child);
+void hostacct_ctrs_sweep(void);
+int hostacct_classify_seed(void);
+bool hostacct_ctr_exists(u64 id);
+int hostacct_classify_init(void);
+void hostacct_classify_exit(void);
+
+/* ledger.c */
+
+/**
+ * struct hostacct_cpu_split - a thread group's CPU time split like procfs
+ * @user: user time, guest included
+ * @system: system time
+ * @guest: guest time (part of @user)
+ *
+ * user + system is the precise runtime; each share never decreases
+ * between two queries of the same thread group (see ledger.c).
+ */
+struct hostacct_cpu_split {
+	u64 user;
+	u64 system;
+	u64 guest;
+};
+
+struct hostacct_tg;
+
+/**
+ * struct hostacct_ledger_pool - preallocated ledger entries of a request
+ * @v: entries
+ * @nr: entries in @v
+ */
+struct hostacct_ledger_pool {
+	struct hostacct_tg *v[HOSTACCT_WALK_BATCH];
 	unsigned int nr;
-	unsigned int cap;
 };
 
-int hostacct_ctrs_collect(struct hostacct_ctrs *s);
-void hostacct_ctrs_release(struct hostacct_ctrs *s);
-struct hostacct_ctr *hostacct_ctrs_find(struct hostacct_ctrs *s, u64 id);
-struct hostacct_ctr *hostacct_ctrs_lookup(struct hostacct_ctrs *s,
-					  struct cgroup *cgrp);
-struct cgroup *hostacct_container_cgroup(struct task_struct *p);
+int hostacct_ledger_refill(struct hostacct_ledger_pool *pool);
+void hostacct_ledger_drain(struct hostacct_ledger_pool *pool);
+struct hostacct_tg *hostacct_ledger_get(struct hostacct_ledger_pool *pool,
+					struct task_struct *p);
+void hostacct_ledger_charge(struct hostacct_tg *e,
+			    const struct hostacct_usage *u, u32 class);
+void hostacct_ledger_split(struct hostacct_tg *e,
+			   const struct hostacct_usage *u,
+			   struct hostacct_cpu_split *s);
+void hostacct_ledger_exit(struct task_struct *p);
+u64 hostacct_ledger_class_cpu(u32 class);
+u64 hostacct_ledger_class_exited(u32 class);
+int hostacct_ledger_init(void);
+void hostacct_ledger_destroy(void);
 
-/* exit.c */
-int hostacct_exit_init(void);
-void hostacct_exit_exit(void);
-void hostacct_exit_note_ctr(u64 id);
-void hostacct_exit_note_vmm(struct task_struct *p);
-u64 hostacct_exit_ctr_cpu(u64 id);
-u64 hostacct_exit_class_cpu(u32 class);
-
-/**
- * struct hostacct_class_total - what one class used, for HOST_GET
- * @cpu_ns: live thread groups' CPU time (exited ones: exit.c)
- * @nr_workloads: workloads of the class
- * @nr_procs: thread groups
- * @nr_threads: threads
- */
-struct hostacct_class_total {
-	u64 cpu_ns;
-	u32 nr_workloads;
-	u32 nr_procs;
-	u32 nr_threads;
-};
-
-int hostacct_class_totals(struct hostacct_class_total *t);
+/* probes.c */
+int hostacct_probes_init(void);
+void hostacct_probes_exit(void);
 
 /* kvm.c */
 typedef bool (*hostacct_file_is_kvm_t)(struct file *file);
@@ -166,7 +239,8 @@ hostacct_file_is_kvm_t hostacct_kvm_get(void);
 void hostacct_kvm_put(hostacct_file_is_kvm_t is_kvm);
 bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm);
 int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
-		      hostacct_file_is_kvm_t is_kvm, u64 vmm_cpu_ns,
+		      hostacct_file_is_kvm_t is_kvm,
+		      const struct hostacct_cpu_split *split, u64 vmm_cpu_ns,
 		      bool with_vcpus);
 
 /* cgroup.c */

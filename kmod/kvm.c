@@ -91,7 +91,6 @@ struct hostacct_kvm_fill_ctx {
 	u64 guest_mem;
 	u64 resident;
 	u64 vcpu_ns;
-	u64 guest_ns;
 	u64 halt_poll_ns;
 };
 
@@ -137,7 +136,6 @@ static int hostacct_kvm_vcpus(struct hostacct_kvm_fill_ctx *ctx, struct kvm *kvm
 
 		ctx->nr_vcpus++;
 		ctx->vcpu_ns += cpu_ns;
-		ctx->guest_ns += guest_ns;
 		ctx->halt_poll_ns += poll_ns;
 		if (ctx->with_vcpus &&
 		    hostacct_vcpu_put(ctx->skb, vcpu, pid ? pid_nr(pid) : 0,
@@ -184,6 +182,9 @@ static void hostacct_kvm_scan(struct task_struct *mt, void *data)
  * @skb: message
  * @p: the VMM's thread group leader
  * @is_kvm: file_is_kvm()
+ * @split: the VMM's CPU time split (ledger.c): its guest share is the
+ *	guest time, the rest is the VMM's overhead, both shares of the one
+ *	precise runtime @vmm_cpu_ns and each monotonic
  * @vmm_cpu_ns: the whole VMM's precise CPU time
  * @with_vcpus: include one HOSTACCT_A_KVM_VCPU nest per vCPU
  *
@@ -191,7 +192,8 @@ static void hostacct_kvm_scan(struct task_struct *mt, void *data)
  * Return: 0 or -EMSGSIZE.
  */
 int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
-		      hostacct_file_is_kvm_t is_kvm, u64 vmm_cpu_ns,
+		      hostacct_file_is_kvm_t is_kvm,
+		      const struct hostacct_cpu_split *split, u64 vmm_cpu_ns,
 		      bool with_vcpus)
 {
 	struct hostacct_kvm_fill_ctx ctx = {
@@ -214,16 +216,13 @@ int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_MEM_BYTES,
 			      ctx.guest_mem, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES,
-			      min(ctx.resident, ctx.guest_mem),
-			      HOSTACCT_A_KVM_PAD) ||
+			      ctx.resident, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_VCPU_NS, ctx.vcpu_ns,
 			      HOSTACCT_A_KVM_PAD) ||
-	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_NS, ctx.guest_ns,
+	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_NS, split->guest,
 			      HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_OVERHEAD_NS,
-			      vmm_cpu_ns > ctx.guest_ns ?
-			      vmm_cpu_ns - ctx.guest_ns : 0,
-			      HOSTACCT_A_KVM_PAD) ||
+			      vmm_cpu_ns - split->guest, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_HALT_POLL_NS,
 			      ctx.halt_poll_ns, HOSTACCT_A_KVM_PAD))
 		goto cancel;

@@ -12,25 +12,50 @@ static int __init hostacct_init(void)
 {
 	int err;
 
-	err = hostacct_exit_init();
+	err = hostacct_ledger_init();
 	if (err)
 		return err;
+	err = hostacct_classify_init();
+	if (err)
+		goto err_ledger;
+	err = hostacct_host_init();
+	if (err)
+		goto err_classify;
+	/* The fork probe first, so that no container is missed by the seed. */
+	err = hostacct_probes_init();
+	if (err)
+		goto err_host;
+	err = hostacct_classify_seed();
+	if (err)
+		goto err_probes;
 	err = hostacct_nl_init();
-	if (err) {
-		hostacct_exit_exit();
-		return err;
-	}
+	if (err)
+		goto err_probes;
 	hostacct_debugfs_init();
 
 	pr_info("version %s loaded\n", HOSTACCT_VERSION);
 	return 0;
+
+err_probes:
+	hostacct_probes_exit();
+err_host:
+	hostacct_host_exit();
+err_classify:
+	hostacct_classify_exit();
+err_ledger:
+	hostacct_ledger_destroy();
+	return err;
 }
 
 static void __exit hostacct_exit(void)
 {
 	hostacct_debugfs_exit();
+	/* no request runs past this: each holds a module reference */
 	hostacct_nl_exit();
-	hostacct_exit_exit();
+	hostacct_probes_exit();
+	hostacct_classify_exit();
+	hostacct_ledger_destroy();
+	hostacct_host_exit();
 }
 
 module_init(hostacct_init);

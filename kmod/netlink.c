@@ -18,11 +18,13 @@
 #include "hostacct.h"
 
 /*
- * HOST_GET takes no attributes: policy entries left NLA_UNSPEC make strict
- * validation reject any attribute of the host set ("Unsupported attribute"),
- * and anything above HOSTACCT_A_HOST_MAX is an "Unknown attribute type".
+ * HOST_GET takes only SYNC: policy entries left NLA_UNSPEC make strict
+ * validation reject any other attribute of the host set ("Unsupported
+ * attribute"), and anything above HOSTACCT_A_HOST_MAX is an "Unknown
+ * attribute type".
  */
 static const struct nla_policy hostacct_host_get_policy[HOSTACCT_A_HOST_MAX + 1] = {
+	[HOSTACCT_A_HOST_SYNC] = { .type = NLA_FLAG },
 };
 
 #define HOSTACCT_CLASS_MASK_ALL	GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL)
@@ -34,6 +36,7 @@ static const struct nla_policy hostacct_workload_get_policy[HOSTACCT_A_WORKLOAD_
 	[HOSTACCT_A_WORKLOAD_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
 	[HOSTACCT_A_WORKLOAD_CLASS_MASK] = NLA_POLICY_MASK(NLA_U32, HOSTACCT_CLASS_MASK_ALL),
 	[HOSTACCT_A_WORKLOAD_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[HOSTACCT_A_WORKLOAD_EXACT_MEM] = { .type = NLA_FLAG },
 };
 
 /*
@@ -70,8 +73,9 @@ static const struct genl_ops hostacct_nl_ops[] = {
 };
 
 /*
- * parallel_ops: requests share no mutable state; each one builds its own
- * snapshot, so no family lock is needed. netnsok is false: the family
+ * parallel_ops: each request builds its own snapshot; what requests share
+ * (the ledger, the container registry, the CPU state accumulators) has its
+ * own locking, so no family lock is needed. netnsok is false: the family
  * exists in the initial network namespace only.
  */
 struct genl_family hostacct_nl_family __ro_after_init = {

@@ -2,27 +2,31 @@
 /*
  * HOSTACCT_CMD_WORKLOAD_GET: one workload (do) or all of them (dump).
  *
- * A request first collects the host's containers (classify.c), then walks
- * all thread groups once in tgid order. Native processes and VMMs are
- * emitted as they are met; kernel threads and container members are added
- * to their workload's accumulator and emitted after the walk, containers
- * in cgroup id order, then the kernel row. The dump resumes from the tgid
- * cursor (or the container index) when a message does not fit, so any
- * number of tasks streams in bounded messages and every workload appears
- * at most once. The do request runs the same code into one message, so do
- * and dump always agree.
+ * parse: the request's attributes become a filter (class mask, one
+ * container, a cgroup subtree, a tgid range) or one target (do).
+ * prepare + fill: one walk over the thread groups in tgid order (walk.c).
+ * The visitor classifies each thread group (classify.c), charges what it
+ * used to its class (ledger.c), and then either encodes it at once (a
+ * native process or a VMM) or adds it to its container's or the kernel's
+ * accumulator. After the walk, the containers are encoded in cgroup id
+ * order, then the kernel row. A dump resumes from the tgid cursor (or the
+ * container index) when a message does not fit, so any number of tasks
+ * streams in bounded messages, and every workload appears at most once.
+ * The do request runs the same code into one message, so do and dump
+ * always agree.
  *
- * The request state lives from the first dumpit call to .done; it holds
- * references on the container cgroups and on the cgroup of a cgroup
- * filter. RCU is dropped every HOSTACCT_WALK_BATCH thread groups and
- * between dump messages.
+ * The request lives from the first dumpit call to .done; it holds
+ * references on the cgroups of the containers it met and of a cgroup
+ * filter.
  */
 
 #include <linux/cgroup.h>
+#include <linux/hash.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "compat.h"
 #include "hostacct.h"
@@ -37,53 +41,68 @@ enum hostacct_phase {
 };
 
 /**
+ * struct hostacct_ctr - a container met by one request
+ * @id: cgroup id of its top cgroup
+ * @cgrp: that cgroup, referenced until the request ends
+ * @init_pid: tgid of its pid namespace's init, 0 if not met
+ * @usage: what its members used
+ */
+struct hostacct_ctr {
+	u64 id;
+	struct cgroup *cgrp;
+	pid_t init_pid;
+	struct hostacct_usage usage;
+};
+
+/**
  * struct hostacct_req - one WORKLOAD_GET request (do, or a whole dump)
+ * @walk: the walk over thread groups; its cursor is the dump's resume point
+ * @cl: classification state
+ * @pool: ledger entries for the walk
  * @class_mask: classes to report, 1 << enum hostacct_class
- * @tgid_min: lowest tgid of a native or KVM workload to report
- * @tgid_max: highest one
  * @ctr_id: report only this container (0: any)
  * @cgrp_filter: report only workloads in this subtree (referenced), or NULL
- * @ctrs: the host's containers, collected at the start
+ * @exact_mem: exact RSS counters (HOSTACCT_A_WORKLOAD_EXACT_MEM)
+ * @ctrs: the containers met, in the order met until the walk ends, then
+ *	sorted by id
+ * @nr_ctrs: entries in @ctrs
+ * @cap_ctrs: room in @ctrs
+ * @slots: open-addressing index of @ctrs by id (index + 1; 0: free)
+ * @slot_bits: log2 of the number of @slots
  * @kernel: kernel threads' accumulator
  * @kernel_pid: lowest kernel thread pid seen
- * @phase: where the walk is
- * @cursor: next tgid to visit
+ * @phase: where the request is
  * @ctr_cursor: next container to emit
- * @is_kvm: file_is_kvm() during one step, NULL outside steps
+ * @skb: the message being filled, during a step
  * @portid: netlink port of the requester
  * @seq: sequence number of the request
  * @nlflags: flags of the messages (NLM_F_MULTI in dumps)
  * @emitted: messages emitted so far
- * @totals: sum per class instead of emitting (HOST_GET), or NULL
  * @path: buffer for cgroup paths
  */
 struct hostacct_req {
+	struct hostacct_walk walk;
+	struct hostacct_classifier cl;
+	struct hostacct_ledger_pool pool;
 	u32 class_mask;
-	pid_t tgid_min;
-	pid_t tgid_max;
 	u64 ctr_id;
 	struct cgroup *cgrp_filter;
-	struct hostacct_ctrs ctrs;
+	bool exact_mem;
+	struct hostacct_ctr *ctrs;
+	unsigned int nr_ctrs;
+	unsigned int cap_ctrs;
+	u32 *slots;
+	unsigned int slot_bits;
 	struct hostacct_usage kernel;
 	pid_t kernel_pid;
 	enum hostacct_phase phase;
-	pid_t cursor;
 	unsigned int ctr_cursor;
-	hostacct_file_is_kvm_t is_kvm;
+	struct sk_buff *skb;
 	u32 portid;
 	u32 seq;
 	int nlflags;
 	unsigned int emitted;
-	struct hostacct_class_total *totals;
 	char path[HOSTACCT_PATH_MAX];
-};
-
-/* What one thread group is, found under RCU. */
-struct hostacct_visit {
-	u32 class;
-	struct cgroup *cgrp;
-	struct hostacct_ctr *ctr;
-	struct hostacct_usage u;
 };
 
 static bool hostacct_class_wanted(const struct hostacct_req *r, u32 class)
@@ -97,103 +116,115 @@ static bool hostacct_cgroup_wanted(const struct hostacct_req *r,
 	return !r->cgrp_filter || cgroup_is_descendant(cgrp, r->cgrp_filter);
 }
 
-static bool hostacct_ctr_wanted(const struct hostacct_req *r,
-				const struct hostacct_ctr *c)
+/* Whether the request reports the workload @ci describes. */
+static bool hostacct_wanted(const struct hostacct_req *r,
+			    const struct hostacct_class_info *ci)
 {
-	return hostacct_class_wanted(r, HOSTACCT_CLASS_CONTAINER) &&
-	       (!r->ctr_id || r->ctr_id == c->id) &&
-	       hostacct_cgroup_wanted(r, c->cgrp);
-}
-
-static bool hostacct_visit_wanted(const struct hostacct_req *r,
-				  const struct hostacct_visit *v, pid_t tgid)
-{
-	switch (v->class) {
+	if (!hostacct_class_wanted(r, ci->class))
+		return false;
+	switch (ci->class) {
 	case HOSTACCT_CLASS_KERNEL:
-		return hostacct_class_wanted(r, v->class) &&
-		       (!r->cgrp_filter || !cgroup_parent(r->cgrp_filter));
+		/* kernel threads live in the root cgroup */
+		return !r->cgrp_filter || !cgroup_parent(r->cgrp_filter);
 	case HOSTACCT_CLASS_CONTAINER:
-		return hostacct_ctr_wanted(r, v->ctr);
+		return (!r->ctr_id || r->ctr_id == ci->ctr_id) &&
+		       hostacct_cgroup_wanted(r, ci->ctr_cgrp);
 	default:
-		return hostacct_class_wanted(r, v->class) &&
-		       tgid >= r->tgid_min && tgid <= r->tgid_max &&
-		       hostacct_cgroup_wanted(r, v->cgrp);
+		return hostacct_cgroup_wanted(r, ci->cgrp);
 	}
 }
 
-struct hostacct_visit_mm_arg {
-	struct hostacct_req *r;
-	struct hostacct_visit *v;
-	struct task_struct *p;
-	bool wanted;
-};
+/* ---- the containers met ---- */
 
-/* Context: rcu_read_lock() and task_lock(@mt) held. */
-static void hostacct_visit_mm(struct task_struct *mt, void *data)
+static u32 *hostacct_slot(struct hostacct_req *r, u64 id)
 {
-	struct hostacct_visit_mm_arg *a = data;
+	unsigned int mask = BIT(r->slot_bits) - 1;
+	unsigned int i = hash_64(id, r->slot_bits);
 
-	if (hostacct_kvm_is_vmm(mt, a->r->is_kvm)) {
-		a->v->class = HOSTACCT_CLASS_KVM;
-		/* keep its class when it exits (exit.c) */
-		hostacct_exit_note_vmm(a->p);
+	while (r->slots[i] && r->ctrs[r->slots[i] - 1].id != id)
+		i = (i + 1) & mask;
+	return &r->slots[i];
+}
+
+/* Room for every container a batch can add. Context: may sleep. */
+static int hostacct_ctrs_reserve(struct hostacct_req *r)
+{
+	unsigned int cap, bits, i;
+	struct hostacct_ctr *v;
+	u32 *slots;
+
+	if (r->nr_ctrs + HOSTACCT_WALK_BATCH <= r->cap_ctrs)
+		return 0;
+	cap = max(2 * r->cap_ctrs, r->nr_ctrs + HOSTACCT_WALK_BATCH);
+	bits = ilog2(roundup_pow_of_two(2 * cap));
+	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
+	slots = kvcalloc(BIT(bits), sizeof(*slots), GFP_KERNEL);
+	if (!v || !slots) {
+		kvfree(v);
+		kvfree(slots);
+		return -ENOMEM;
 	}
-	a->wanted = hostacct_visit_wanted(a->r, a->v, task_tgid_nr(a->p));
-	if (a->wanted)
-		hostacct_usage_add_mm(&a->v->u, a->p, mt->mm);
+	hostacct_mem_charge((s64)(cap - r->cap_ctrs) * sizeof(*v) +
+			    (s64)(BIT(bits) - (r->slots ? BIT(r->slot_bits) : 0)) *
+			    sizeof(*slots));
+	if (r->nr_ctrs)
+		memcpy(v, r->ctrs, r->nr_ctrs * sizeof(*v));
+	kvfree(r->ctrs);
+	kvfree(r->slots);
+	r->ctrs = v;
+	r->cap_ctrs = cap;
+	r->slots = slots;
+	r->slot_bits = bits;
+	for (i = 0; i < r->nr_ctrs; i++)
+		*hostacct_slot(r, r->ctrs[i].id) = i + 1;
+	return 0;
 }
 
 /*
- * Classify thread group @p and, if the request wants it, measure it.
- * Context: rcu_read_lock() held.
- * Return: whether the request wants it.
+ * The accumulator of the container @ci names, made if new.
+ * Context: RCU; room reserved by hostacct_ctrs_reserve().
  */
-static bool hostacct_visit(struct hostacct_req *r, struct task_struct *p,
-			   struct hostacct_visit *v)
+static struct hostacct_ctr *hostacct_ctr_get(struct hostacct_req *r,
+					     const struct hostacct_class_info *ci)
 {
-	struct hostacct_visit_mm_arg a = { .r = r, .v = v, .p = p };
+	u32 *slot = hostacct_slot(r, ci->ctr_id);
+	struct hostacct_ctr *c;
 
-	hostacct_usage_init(&v->u);
-	v->ctr = NULL;
-	v->cgrp = NULL;
-
-	if (p->flags & PF_KTHREAD) {
-		v->class = HOSTACCT_CLASS_KERNEL;
-		a.wanted = hostacct_visit_wanted(r, v, task_tgid_nr(p));
-	} else {
-		v->cgrp = task_dfl_cgroup(p);
-		v->ctr = hostacct_ctrs_lookup(&r->ctrs, v->cgrp);
-		v->class = v->ctr ? HOSTACCT_CLASS_CONTAINER : HOSTACCT_CLASS_NATIVE;
-		/* No thread has an mm: an exited process, not yet reaped. */
-		if (!hostacct_with_task_mm(p, hostacct_visit_mm, &a))
-			a.wanted = hostacct_visit_wanted(r, v, task_tgid_nr(p));
-	}
-
-	if (a.wanted)
-		hostacct_usage_add_cpu(&v->u, p);
-	return a.wanted;
+	if (*slot)
+		return &r->ctrs[*slot - 1];
+	/* A cgroup with a live member is alive; one being removed is not. */
+	if (!cgroup_tryget(ci->ctr_cgrp))
+		return NULL;
+	c = &r->ctrs[r->nr_ctrs];
+	c->id = ci->ctr_id;
+	c->cgrp = ci->ctr_cgrp;
+	c->init_pid = 0;
+	hostacct_usage_init(&c->usage);
+	*slot = ++r->nr_ctrs;
+	return c;
 }
+
+static int hostacct_ctr_cmp(const void *a, const void *b)
+{
+	const struct hostacct_ctr *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* ---- messages ---- */
 
 static int hostacct_put_u64(struct sk_buff *skb, int type, u64 val)
 {
 	return nla_put_u64_64bit(skb, type, val, HOSTACCT_A_WORKLOAD_PAD);
 }
 
-static int hostacct_fill_usage(struct sk_buff *skb,
-			       const struct hostacct_usage *u)
+static int hostacct_fill_counts(struct sk_buff *skb,
+				const struct hostacct_usage *u)
 {
-	u64 user, system, guest;
-
-	hostacct_usage_split(u, &user, &system, &guest);
-
 	if (nla_put_u32(skb, HOSTACCT_A_WORKLOAD_NR_PROCS, u->nr_procs) ||
 	    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_NR_THREADS, u->nr_threads) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_START_TIME_NS,
 			     u->start_ns) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_NS, u->cpu_ns) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_USER_NS, user) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_SYSTEM_NS, system) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_GUEST_NS, guest) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_RSS_ANON_BYTES,
 			     u->rss_anon) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_RSS_FILE_BYTES,
@@ -205,40 +236,52 @@ static int hostacct_fill_usage(struct sk_buff *skb,
 	return 0;
 }
 
-static void *hostacct_msg_start(struct hostacct_req *r, struct sk_buff *skb,
-				u32 class, u64 id)
+static int hostacct_fill_cpu(struct sk_buff *skb, u64 cpu,
+			     const struct hostacct_cpu_split *s)
+{
+	if (hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_NS, cpu) ||
+	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_USER_NS, s->user) ||
+	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_SYSTEM_NS, s->system) ||
+	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_GUEST_NS, s->guest))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void *hostacct_msg_start(struct hostacct_req *r, u32 class, u64 id)
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, r->portid, r->seq, &hostacct_nl_family,
+	hdr = genlmsg_put(r->skb, r->portid, r->seq, &hostacct_nl_family,
 			  r->nlflags, HOSTACCT_CMD_WORKLOAD_GET);
 	if (!hdr)
 		return NULL;
-	if (nla_put_u32(skb, HOSTACCT_A_WORKLOAD_CLASS, class) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_ID, id)) {
-		genlmsg_cancel(skb, hdr);
+	if (nla_put_u32(r->skb, HOSTACCT_A_WORKLOAD_CLASS, class) ||
+	    hostacct_put_u64(r->skb, HOSTACCT_A_WORKLOAD_ID, id)) {
+		genlmsg_cancel(r->skb, hdr);
 		return NULL;
 	}
 	return hdr;
 }
 
-static void hostacct_msg_end(struct hostacct_req *r, struct sk_buff *skb,
-			     void *hdr)
+static void hostacct_msg_end(struct hostacct_req *r, void *hdr)
 {
-	genlmsg_end(skb, hdr);
+	genlmsg_end(r->skb, hdr);
 	r->emitted++;
 }
 
 /* A native process or a VMM. Context: rcu_read_lock() held. */
-static int hostacct_fill_proc(struct hostacct_req *r, struct sk_buff *skb,
-			      struct task_struct *p, struct hostacct_visit *v,
+static int hostacct_fill_proc(struct hostacct_req *r, struct task_struct *p,
+			      const struct hostacct_class_info *ci,
+			      const struct hostacct_usage *u,
+			      const struct hostacct_cpu_split *split,
 			      bool with_vcpus)
 {
+	struct sk_buff *skb = r->skb;
 	char comm[TASK_COMM_LEN];
 	pid_t tgid = task_tgid_nr(p);
 	void *hdr;
 
-	hdr = hostacct_msg_start(r, skb, v->class, tgid);
+	hdr = hostacct_msg_start(r, ci->class, tgid);
 	if (!hdr)
 		return -EMSGSIZE;
 
@@ -246,21 +289,23 @@ static int hostacct_fill_proc(struct hostacct_req *r, struct sk_buff *skb,
 	if (nla_put_string(skb, HOSTACCT_A_WORKLOAD_NAME, comm) ||
 	    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_LEADER_PID, tgid) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CGROUP_ID,
-			     cgroup_id(v->cgrp)) ||
-	    (v->ctr && hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CONTAINER_ID,
-					v->ctr->id)) ||
-	    hostacct_fill_usage(skb, &v->u))
+			     cgroup_id(ci->cgrp)) ||
+	    (ci->ctr_id && hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CONTAINER_ID,
+					    ci->ctr_id)) ||
+	    hostacct_fill_counts(skb, u) ||
+	    hostacct_fill_cpu(skb, u->cpu_ns, split))
 		goto cancel;
 
-	if (v->class == HOSTACCT_CLASS_KVM) {
-		if (hostacct_cgroup_path(v->cgrp, r->path, sizeof(r->path)) >= 0 &&
+	if (ci->class == HOSTACCT_CLASS_KVM) {
+		if (hostacct_cgroup_path(ci->cgrp, r->path, sizeof(r->path)) >= 0 &&
 		    nla_put_string(skb, HOSTACCT_A_WORKLOAD_CGROUP_PATH, r->path))
 			goto cancel;
-		if (hostacct_kvm_fill(skb, p, r->is_kvm, v->u.cpu_ns, with_vcpus))
+		if (hostacct_kvm_fill(skb, p, r->cl.is_kvm, split, u->cpu_ns,
+				      with_vcpus))
 			goto cancel;
 	}
 
-	hostacct_msg_end(r, skb, hdr);
+	hostacct_msg_end(r, hdr);
 	return 0;
 
 cancel:
@@ -268,84 +313,16 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static void hostacct_total_add(struct hostacct_class_total *t,
-			       const struct hostacct_usage *u)
-{
-	t->cpu_ns += u->cpu_ns;
-	t->nr_procs += u->nr_procs;
-	t->nr_threads += u->nr_threads;
-	t->nr_workloads++;
-}
-
 /*
- * Visit one thread group. Context: rcu_read_lock() held.
- * Return: 0, or -EMSGSIZE when its message does not fit (nothing of it
- * has been recorded then, so it can be visited again).
+ * A container: its members' counts and memory, and memory.current. Its
+ * CPU time is its cgroup's cpu.stat, which the kernel keeps exactly
+ * (members that left before the module was loaded included); the module
+ * does not keep a second ledger of it.
  */
-static int hostacct_proc(struct hostacct_req *r, struct sk_buff *skb,
-			 struct task_struct *p)
+static int hostacct_fill_ctr(struct hostacct_req *r, struct hostacct_ctr *c)
 {
-	struct hostacct_visit v;
-	bool empty;
-	int err;
-
-	if (!hostacct_visit(r, p, &v))
-		return 0;
-
-	switch (v.class) {
-	case HOSTACCT_CLASS_KERNEL:
-		if (!r->kernel.nr_procs)
-			r->kernel_pid = task_tgid_nr(p);
-		hostacct_usage_merge(&r->kernel, &v.u);
-		return 0;
-	case HOSTACCT_CLASS_CONTAINER:
-		hostacct_usage_merge(&v.ctr->usage, &v.u);
-		return 0;
-	}
-
-	if (r->totals) {
-		hostacct_total_add(&r->totals[v.class], &v.u);
-		return 0;
-	}
-	empty = !skb->len;
-	err = hostacct_fill_proc(r, skb, p, &v, true);
-	/* A VMM with more vCPUs than fit in one message: totals only. */
-	if (err && empty && v.class == HOSTACCT_CLASS_KVM)
-		err = hostacct_fill_proc(r, skb, p, &v, false);
-	return err;
-}
-
-static int hostacct_step_procs(struct hostacct_req *r, struct sk_buff *skb)
-{
-	for (;;) {
-		unsigned int n;
-		int err = 0;
-
-		rcu_read_lock();
-		for (n = 0; n < HOSTACCT_WALK_BATCH; n++) {
-			struct task_struct *p = hostacct_next_tgid(&r->cursor);
-
-			if (!p || r->cursor > r->tgid_max) {
-				r->phase = HOSTACCT_PHASE_CTRS;
-				break;
-			}
-			err = hostacct_proc(r, skb, p);
-			if (err)
-				break;
-			r->cursor++;
-		}
-		rcu_read_unlock();
-
-		if (err || r->phase != HOSTACCT_PHASE_PROCS)
-			return err;
-		cond_resched();
-	}
-}
-
-static int hostacct_fill_ctr(struct hostacct_req *r, struct sk_buff *skb,
-			     struct hostacct_ctr *c)
-{
-	struct hostacct_usage *u = &c->usage;
+	const struct hostacct_usage *u = &c->usage;
+	struct sk_buff *skb = r->skb;
 	u64 mem;
 	void *hdr;
 
@@ -353,155 +330,236 @@ static int hostacct_fill_ctr(struct hostacct_req *r, struct sk_buff *skb,
 	    !r->path[0])
 		return -ENAMETOOLONG;
 
-	hdr = hostacct_msg_start(r, skb, HOSTACCT_CLASS_CONTAINER, c->id);
+	hdr = hostacct_msg_start(r, HOSTACCT_CLASS_CONTAINER, c->id);
 	if (!hdr)
 		return -EMSGSIZE;
-
-	/* Members reaped since the module was loaded still count. */
-	if (!c->residue_added) {
-		u->cpu_ns += hostacct_exit_ctr_cpu(c->id);
-		c->residue_added = true;
-	}
-
 	if (nla_put_string(skb, HOSTACCT_A_WORKLOAD_NAME, r->path) ||
 	    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_LEADER_PID,
 			c->init_pid ?: u->oldest_tgid) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CGROUP_ID, c->id) ||
 	    nla_put_string(skb, HOSTACCT_A_WORKLOAD_CGROUP_PATH, r->path) ||
-	    hostacct_fill_usage(skb, u) ||
+	    hostacct_fill_counts(skb, u) ||
 	    (hostacct_cgroup_memory(c->cgrp, &mem) &&
 	     hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES, mem))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
-
-	hostacct_msg_end(r, skb, hdr);
-	return 0;
-}
-
-static int hostacct_step_ctrs(struct hostacct_req *r, struct sk_buff *skb)
-{
-	for (; r->ctr_cursor < r->ctrs.nr; r->ctr_cursor++) {
-		struct hostacct_ctr *c = &r->ctrs.v[r->ctr_cursor];
-		int err;
-
-		/* A container whose tasks all left after the start: gone. */
-		if (!c->usage.nr_procs || !hostacct_ctr_wanted(r, c))
-			continue;
-		if (r->totals) {
-			hostacct_total_add(&r->totals[HOSTACCT_CLASS_CONTAINER],
-					   &c->usage);
-			continue;
-		}
-		err = hostacct_fill_ctr(r, skb, c);
-		if (err)
-			return err;
-	}
-	r->phase = HOSTACCT_PHASE_KERNEL;
-	return 0;
-}
-
-static int hostacct_step_kernel(struct hostacct_req *r, struct sk_buff *skb)
-{
-	void *hdr;
-
-	if (r->totals) {
-		if (r->kernel.nr_procs)
-			hostacct_total_add(&r->totals[HOSTACCT_CLASS_KERNEL],
-					   &r->kernel);
-	} else if (r->kernel.nr_procs) {
-		hdr = hostacct_msg_start(r, skb, HOSTACCT_CLASS_KERNEL, 0);
-		if (!hdr)
-			return -EMSGSIZE;
-		if (nla_put_string(skb, HOSTACCT_A_WORKLOAD_NAME, "kernel") ||
-		    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_LEADER_PID,
-				r->kernel_pid) ||
-		    hostacct_fill_usage(skb, &r->kernel)) {
-			genlmsg_cancel(skb, hdr);
-			return -EMSGSIZE;
-		}
-		hostacct_msg_end(r, skb, hdr);
-	}
-	r->phase = HOSTACCT_PHASE_DONE;
+	hostacct_msg_end(r, hdr);
 	return 0;
 }
 
 /*
- * Fill @skb with as many workloads as fit.
- * Return: 0 when the request is complete, -EMSGSIZE when @skb is full,
- * another -errno on failure.
+ * The kernel row: its CPU time is the kernel class's total (kernel
+ * threads that exited included), which never decreases; kernel threads
+ * run in kernel mode only.
  */
-static int hostacct_req_run(struct hostacct_req *r, struct sk_buff *skb)
+static int hostacct_fill_kernel(struct hostacct_req *r)
 {
-	int err = 0;
+	u64 cpu = hostacct_ledger_class_cpu(HOSTACCT_CLASS_KERNEL);
+	struct hostacct_cpu_split s = { .system = cpu };
+	void *hdr;
 
-	r->is_kvm = hostacct_kvm_get();
-	while (!err && r->phase != HOSTACCT_PHASE_DONE) {
-		switch (r->phase) {
-		case HOSTACCT_PHASE_PROCS:
-			err = hostacct_step_procs(r, skb);
-			break;
-		case HOSTACCT_PHASE_CTRS:
-			err = hostacct_step_ctrs(r, skb);
-			break;
-		case HOSTACCT_PHASE_KERNEL:
-			err = hostacct_step_kernel(r, skb);
-			break;
-		case HOSTACCT_PHASE_DONE:
-			break;
-		}
+	hdr = hostacct_msg_start(r, HOSTACCT_CLASS_KERNEL, 0);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(r->skb, HOSTACCT_A_WORKLOAD_NAME, "kernel") ||
+	    nla_put_u32(r->skb, HOSTACCT_A_WORKLOAD_LEADER_PID, r->kernel_pid) ||
+	    hostacct_fill_counts(r->skb, &r->kernel) ||
+	    hostacct_fill_cpu(r->skb, cpu, &s)) {
+		genlmsg_cancel(r->skb, hdr);
+		return -EMSGSIZE;
 	}
-	hostacct_kvm_put(r->is_kvm);
-	r->is_kvm = NULL;
+	hostacct_msg_end(r, hdr);
+	return 0;
+}
+
+/* ---- the walk's visitor ---- */
+
+struct hostacct_visit_mm {
+	struct hostacct_req *r;
+	struct hostacct_usage *u;
+	struct task_struct *p;
+	bool vmm;
+};
+
+/* Context: rcu_read_lock() and task_lock(@mt) held. */
+static void hostacct_visit_mm(struct task_struct *mt, void *data)
+{
+	struct hostacct_visit_mm *a = data;
+
+	a->vmm = hostacct_kvm_is_vmm(mt, a->r->cl.is_kvm);
+	hostacct_usage_add_mm(a->u, a->p, mt->mm, a->r->exact_mem);
+}
+
+static int hostacct_req_batch(struct hostacct_walk *w)
+{
+	struct hostacct_req *r = container_of(w, struct hostacct_req, walk);
+	int err;
+
+	err = hostacct_classifier_refill(&r->cl);
+	if (!err)
+		err = hostacct_ledger_refill(&r->pool);
+	if (!err)
+		err = hostacct_ctrs_reserve(r);
 	return err;
 }
 
+/*
+ * Visit one thread group. Context: rcu_read_lock() held.
+ * Return: 0, or -EMSGSIZE when its message does not fit (nothing of it
+ * has been added then, so it can be visited again; charging it again
+ * charges nothing twice).
+ */
+static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
+{
+	struct hostacct_req *r = container_of(w, struct hostacct_req, walk);
+	struct hostacct_visit_mm a = { .r = r, .p = p };
+	struct hostacct_class_info ci;
+	struct hostacct_cpu_split split;
+	struct hostacct_usage u;
+	struct hostacct_ctr *c;
+	struct hostacct_tg *e;
+	bool empty;
+	int err;
+
+	hostacct_usage_init(&u);
+	a.u = &u;
+	if (!(p->flags & PF_KTHREAD))
+		hostacct_with_task_mm(p, hostacct_visit_mm, &a);
+	hostacct_classify(&r->cl, p, a.vmm, &ci);
+	hostacct_usage_add_cpu(&u, p);
+	e = hostacct_ledger_get(&r->pool, p);
+	if (e)
+		hostacct_ledger_charge(e, &u, ci.class);
+
+	if (!hostacct_wanted(r, &ci))
+		return 0;
+
+	switch (ci.class) {
+	case HOSTACCT_CLASS_KERNEL:
+		if (!r->kernel.nr_procs)
+			r->kernel_pid = task_tgid_nr(p);
+		hostacct_usage_merge(&r->kernel, &u);
+		return 0;
+	case HOSTACCT_CLASS_CONTAINER:
+		c = hostacct_ctr_get(r, &ci);
+		if (c) {
+			hostacct_usage_merge(&c->usage, &u);
+			if (ci.init)
+				c->init_pid = task_tgid_nr(p);
+		}
+		return 0;
+	}
+
+	hostacct_ledger_split(e, &u, &split);
+	empty = !r->skb->len;
+	err = hostacct_fill_proc(r, p, &ci, &u, &split, true);
+	/* A VMM with more vCPUs than fit in one message: totals only. */
+	if (err && empty && ci.class == HOSTACCT_CLASS_KVM)
+		err = hostacct_fill_proc(r, p, &ci, &u, &split, false);
+	return err;
+}
+
+/*
+ * Fill r->skb with as many workloads as fit.
+ * Return: 0 when the request is complete, -EMSGSIZE when the message is
+ * full, another -errno on failure.
+ */
+static int hostacct_req_run(struct hostacct_req *r)
+{
+	int err;
+
+	if (r->phase == HOSTACCT_PHASE_PROCS) {
+		err = hostacct_walk(&r->walk);
+		if (err)
+			return err;
+		/* Containers in id order: the same order in every dump. */
+		sort(r->ctrs, r->nr_ctrs, sizeof(*r->ctrs), hostacct_ctr_cmp,
+		     NULL);
+		r->phase = HOSTACCT_PHASE_CTRS;
+	}
+	for (; r->phase == HOSTACCT_PHASE_CTRS && r->ctr_cursor < r->nr_ctrs;
+	     r->ctr_cursor++) {
+		err = hostacct_fill_ctr(r, &r->ctrs[r->ctr_cursor]);
+		if (err)
+			return err;
+	}
+	if (r->phase == HOSTACCT_PHASE_CTRS)
+		r->phase = HOSTACCT_PHASE_KERNEL;
+	if (r->phase == HOSTACCT_PHASE_KERNEL) {
+		if (r->kernel.nr_procs) {
+			err = hostacct_fill_kernel(r);
+			if (err)
+				return err;
+		}
+		r->phase = HOSTACCT_PHASE_DONE;
+		hostacct_ctrs_sweep();
+	}
+	return 0;
+}
+
+/* ---- requests ---- */
+
 static void hostacct_req_free(struct hostacct_req *r)
 {
+	unsigned int i;
+
 	if (!r)
 		return;
-	hostacct_ctrs_release(&r->ctrs);
+	for (i = 0; i < r->nr_ctrs; i++)
+		cgroup_put(r->ctrs[i].cgrp);
+	hostacct_mem_charge(-(s64)r->cap_ctrs * sizeof(*r->ctrs) -
+			    (s64)(r->slots ? BIT(r->slot_bits) : 0) *
+			    sizeof(*r->slots));
+	kvfree(r->ctrs);
+	kvfree(r->slots);
+	hostacct_classifier_end(&r->cl);
+	hostacct_ledger_drain(&r->pool);
 	if (r->cgrp_filter)
 		cgroup_put(r->cgrp_filter);
 	kfree(r);
 	hostacct_mem_charge(-(s64)sizeof(*r));
 }
 
-/* Narrow the request to the workload that contains @nr. */
+/* Narrow a dump to the workload that contains process @nr. */
 static int hostacct_req_target_pid(struct hostacct_req *r, pid_t nr,
 				   struct nlattr *attr,
 				   struct netlink_ext_ack *extack)
 {
-	struct hostacct_visit v;
+	struct hostacct_class_info ci;
 	struct task_struct *p;
 	struct pid *pid;
+	bool vmm = false;
 	int err = 0;
 
-	r->is_kvm = hostacct_kvm_get();
 	rcu_read_lock();
 	pid = find_pid_ns(nr, &init_pid_ns);
 	p = pid ? pid_task(pid, PIDTYPE_PID) : NULL;
 	if (p) {
-		u32 mask = r->class_mask;
+		struct task_struct *mt;
 
-		/* Classify only: a mask of no class measures nothing. */
 		p = p->group_leader;
-		r->class_mask = 0;
-		hostacct_visit(r, p, &v);
-		r->class_mask = mask & BIT(v.class);
-		if (v.class == HOSTACCT_CLASS_CONTAINER) {
-			r->ctr_id = v.ctr->id;
-		} else if (v.class != HOSTACCT_CLASS_KERNEL) {
-			r->tgid_min = task_tgid_nr(p);
-			r->tgid_max = r->tgid_min;
+		for_each_thread(p, mt) {
+			task_lock(mt);
+			if (mt->mm)
+				vmm = hostacct_kvm_is_vmm(mt, r->cl.is_kvm);
+			task_unlock(mt);
+			if (vmm)
+				break;
+		}
+		hostacct_classify(&r->cl, p, vmm, &ci);
+		r->class_mask &= BIT(ci.class);
+		if (ci.class == HOSTACCT_CLASS_CONTAINER) {
+			r->ctr_id = ci.ctr_id;
+		} else if (ci.class != HOSTACCT_CLASS_KERNEL) {
+			r->walk.cursor = task_tgid_nr(p);
+			r->walk.last = r->walk.cursor;
 		}
 	} else {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "hostacct: no process with this pid");
 		err = -ENOENT;
 	}
 	rcu_read_unlock();
-	hostacct_kvm_put(r->is_kvm);
-	r->is_kvm = NULL;
 	return err;
 }
 
@@ -511,6 +569,7 @@ static int hostacct_req_target(struct hostacct_req *r, struct nlattr **tb,
 {
 	u32 class = nla_get_u32(tb[HOSTACCT_A_WORKLOAD_CLASS]);
 	u64 id = nla_get_u64(tb[HOSTACCT_A_WORKLOAD_ID]);
+	bool known;
 
 	r->class_mask = BIT(class);
 	switch (class) {
@@ -519,15 +578,18 @@ static int hostacct_req_target(struct hostacct_req *r, struct nlattr **tb,
 			goto noent;
 		return 0;
 	case HOSTACCT_CLASS_CONTAINER:
-		if (!hostacct_ctrs_find(&r->ctrs, id))
+		rcu_read_lock();
+		known = hostacct_ctr_exists(id);
+		rcu_read_unlock();
+		if (!known)
 			goto noent;
 		r->ctr_id = id;
 		return 0;
 	default:
 		if (!id || id > PID_MAX_LIMIT)
 			goto noent;
-		r->tgid_min = id;
-		r->tgid_max = id;
+		r->walk.cursor = id;
+		r->walk.last = id;
 		return 0;
 	}
 
@@ -579,44 +641,6 @@ static int hostacct_req_check(struct nlattr **tb, bool dump,
 	return 0;
 }
 
-static struct hostacct_req *hostacct_req_alloc(void)
-{
-	struct hostacct_req *r = kzalloc(sizeof(*r), GFP_KERNEL);
-
-	if (!r)
-		return NULL;
-	hostacct_mem_charge(sizeof(*r));
-	r->class_mask = GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL);
-	r->tgid_min = 1;
-	r->tgid_max = PID_MAX_LIMIT;
-	r->cursor = 1;
-	r->phase = HOSTACCT_PHASE_PROCS;
-	return r;
-}
-
-/**
- * hostacct_class_totals - what each class's live thread groups used
- * @t: array of HOSTACCT_CLASS_MAX + 1 entries, zeroed, indexed by class
- *
- * The same walk and classification as a WORKLOAD_GET dump, summed.
- * Context: process context, may sleep.
- * Return: 0 or -errno.
- */
-int hostacct_class_totals(struct hostacct_class_total *t)
-{
-	struct hostacct_req *r = hostacct_req_alloc();
-	int err;
-
-	if (!r)
-		return -ENOMEM;
-	r->totals = t;
-	err = hostacct_ctrs_collect(&r->ctrs);
-	if (!err)
-		err = hostacct_req_run(r, NULL);
-	hostacct_req_free(r);
-	return err;
-}
-
 static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 					     struct netlink_ext_ack *extack)
 {
@@ -627,9 +651,21 @@ static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 	if (err)
 		return ERR_PTR(err);
 
-	r = hostacct_req_alloc();
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
+	hostacct_mem_charge(sizeof(*r));
+	r->class_mask = GENMASK(HOSTACCT_CLASS_MAX, HOSTACCT_CLASS_KERNEL);
+	r->walk.cursor = 1;
+	r->walk.last = PID_MAX_LIMIT;
+	r->walk.batch = hostacct_req_batch;
+	r->walk.visit = hostacct_req_visit;
+	r->phase = HOSTACCT_PHASE_PROCS;
+	r->exact_mem = nla_get_flag(tb[HOSTACCT_A_WORKLOAD_EXACT_MEM]);
+
+	err = hostacct_classifier_start(&r->cl);
+	if (err)
+		goto err;
 
 	if (tb[HOSTACCT_A_WORKLOAD_CLASS_MASK])
 		r->class_mask = nla_get_u32(tb[HOSTACCT_A_WORKLOAD_CLASS_MASK]);
@@ -647,10 +683,6 @@ static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 		r->cgrp_filter = cgrp;
 	}
 
-	err = hostacct_ctrs_collect(&r->ctrs);
-	if (err)
-		goto err;
-
 	if (!dump)
 		err = hostacct_req_target(r, tb, extack);
 	else if (tb[HOSTACCT_A_WORKLOAD_PID])
@@ -658,10 +690,6 @@ static struct hostacct_req *hostacct_req_new(struct nlattr **tb, bool dump,
 					      tb[HOSTACCT_A_WORKLOAD_PID], extack);
 	if (err)
 		goto err;
-
-	/* The tgid range only narrows native and KVM workloads. */
-	if (r->tgid_min == r->tgid_max)
-		r->cursor = r->tgid_min;
 	return r;
 
 err:
@@ -688,10 +716,11 @@ int hostacct_workload_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOMEM;
 		goto out;
 	}
+	r->skb = msg;
 	r->portid = info->snd_portid;
 	r->seq = info->snd_seq;
 
-	err = hostacct_req_run(r, msg);
+	err = hostacct_req_run(r);
 	if (!err && !r->emitted) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HOSTACCT_A_WORKLOAD_ID],
 				    "hostacct: no workload of this class with this id");
@@ -740,11 +769,13 @@ int hostacct_workload_get_dumpit(struct sk_buff *skb,
 		ctx->req = r;
 	}
 
+	r->skb = skb;
 	r->portid = NETLINK_CB(cb->skb).portid;
 	r->seq = cb->nlh->nlmsg_seq;
 	r->nlflags = NLM_F_MULTI;
 
-	err = hostacct_req_run(r, skb);
+	err = hostacct_req_run(r);
+	r->skb = NULL;
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ?: skb->len;

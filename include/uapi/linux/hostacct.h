@@ -34,7 +34,11 @@ enum hostacct_class {
 	HOSTACCT_CLASS_MAX = (__HOSTACCT_CLASS_MAX - 1)
 };
 
-/* Attributes of HOSTACCT_CMD_HOST_GET replies (the request takes none). */
+/*
+ * Attributes of HOSTACCT_CMD_HOST_GET replies; the request takes only
+ * SYNC. Every CPU counter is cumulative and never decreases (the module
+ * accumulates each CPU's sources; see the admin guide).
+ */
 enum {
 	HOSTACCT_A_HOST_PAD = 1,
 	HOSTACCT_A_HOST_KERNEL_RELEASE,		/* string */
@@ -56,21 +60,28 @@ enum {
 	HOSTACCT_A_HOST_CPU_GUEST_NS,		/* u64 */
 	HOSTACCT_A_HOST_CPU_GUEST_NICE_NS,	/* u64 */
 	HOSTACCT_A_HOST_CLASS_STATS,		/* nest, multi, HOSTACCT_A_CLASS_STATS_* */
+	HOSTACCT_A_HOST_SAMPLE_NS,		/* u64, span the sample stands for */
+	HOSTACCT_A_HOST_IRQ_TIME_APART,		/* flag: irq, softirq not in tasks' time */
+	HOSTACCT_A_HOST_STEAL_TIME_APART,	/* flag: steal not in tasks' time */
+	HOSTACCT_A_HOST_SYNC,			/* flag, request: charge reaped processes first */
 
 	__HOSTACCT_A_HOST_MAX,
 	HOSTACCT_A_HOST_MAX = (__HOSTACCT_A_HOST_MAX - 1)
 };
 
 /*
- * Nested in HOSTACCT_A_HOST_CLASS_STATS, one per class: what the class used
- * since boot, so that over any interval the classes plus idle add up to
- * the host's CPU time.
+ * Nested in HOSTACCT_A_HOST_CLASS_STATS, one per class: the CPU time charged
+ * to the class since the module was loaded (a process's time is charged to
+ * the class it has when a query or its exit sees it; the lifetime of
+ * processes alive at the first query is charged then), so that over any
+ * interval the classes, idle and the rest add up to the host's CPU time.
+ * Never decreases.
  */
 enum {
 	HOSTACCT_A_CLASS_STATS_PAD = 1,
 	HOSTACCT_A_CLASS_STATS_CLASS,		/* u32, enum hostacct_class */
-	HOSTACCT_A_CLASS_STATS_CPU_NS,		/* u64, live + exited */
-	HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS,	/* u64, reaped since load */
+	HOSTACCT_A_CLASS_STATS_CPU_NS,		/* u64, charged since load */
+	HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS,	/* u64, the part charged at exits */
 	HOSTACCT_A_CLASS_STATS_NR_WORKLOADS,	/* u32 */
 	HOSTACCT_A_CLASS_STATS_NR_PROCS,	/* u32 */
 	HOSTACCT_A_CLASS_STATS_NR_THREADS,	/* u32 */
@@ -81,7 +92,10 @@ enum {
 
 /*
  * Attributes of HOSTACCT_CMD_WORKLOAD_GET. In requests: CLASS and ID select
- * one workload (do); CLASS_MASK, PID and CGROUP_ID filter a dump.
+ * one workload (do); CLASS_MASK, PID and CGROUP_ID filter a dump;
+ * EXACT_MEM asks for exact RSS counters. CPU counters never decrease for
+ * one workload (class, id, start time); containers carry none: their CPU
+ * time is their cgroup's cpu.stat.
  */
 enum {
 	HOSTACCT_A_WORKLOAD_PAD = 1,
@@ -107,6 +121,7 @@ enum {
 	HOSTACCT_A_WORKLOAD_KVM,		/* nest, HOSTACCT_A_KVM_* */
 	HOSTACCT_A_WORKLOAD_CLASS_MASK,		/* u32, request: 1 << class */
 	HOSTACCT_A_WORKLOAD_PID,		/* u32, request: containing pid */
+	HOSTACCT_A_WORKLOAD_EXACT_MEM,		/* flag, request: exact RSS */
 
 	__HOSTACCT_A_WORKLOAD_MAX,
 	HOSTACCT_A_WORKLOAD_MAX = (__HOSTACCT_A_WORKLOAD_MAX - 1)
@@ -120,8 +135,8 @@ enum {
 	HOSTACCT_A_KVM_GUEST_MEM_BYTES,		/* u64, memslots of as 0 */
 	HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES,	/* u64, mapped in stage 2 */
 	HOSTACCT_A_KVM_VCPU_NS,			/* u64, vCPU threads' runtime */
-	HOSTACCT_A_KVM_GUEST_NS,		/* u64, vCPU threads' guest time */
-	HOSTACCT_A_KVM_OVERHEAD_NS,		/* u64, VMM CPU minus guest */
+	HOSTACCT_A_KVM_GUEST_NS,		/* u64, guest share of the VMM's CPU */
+	HOSTACCT_A_KVM_OVERHEAD_NS,		/* u64, the rest of the VMM's CPU */
 	HOSTACCT_A_KVM_HALT_POLL_NS,		/* u64 */
 	HOSTACCT_A_KVM_VCPU,			/* nest, multi, HOSTACCT_A_VCPU_* */
 
