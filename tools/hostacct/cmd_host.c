@@ -101,7 +101,7 @@ int cmd_host(int argc, char **argv)
 
 	if (ha_nl_open_or_report(&h))
 		return 1;
-	if (ha_get_host(&h, &host)) {
+	if (ha_get_host(&h, &host, false)) {
 		ha_nl_close(&h);
 		return 1;
 	}

@@ -13,94 +13,20 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostacct.h"
 
 struct rep {
-	const struct ha_snap *a;	/* earlier snapshot, NULL: boot */
-	const struct ha_snap *b;	/* later snapshot */
-	double t;			/* interval, seconds */
+	struct ha_interval iv;
 	unsigned int top;		/* natives shown, 0: all */
 };
-
-static double delta(uint64_t now, uint64_t then)
-{
-	return now > then ? (double)(now - then) : 0.0;
-}
-
-/* Interval of a workload: the report's, or its lifetime since boot. */
-static double wl_seconds(const struct rep *r, const struct ha_workload *w)
-{
-	double age;
-
-	if (r->a)
-		return r->t;
-	age = delta(r->b->host.timestamp_ns, w->start_ns) / 1e9;
-	return age > 0.001 ? age : 0.001;
-}
-
-/* The same workload in the earlier snapshot, if any. */
-static const struct ha_workload *before(const struct rep *r,
-					const struct ha_workload *w,
-					size_t *idx)
-{
-	return r->a ? ha_snap_find(r->a, w, idx) : NULL;
-}
-
-/* CPUs used by @w during the interval */
-static double wl_cpus(const struct rep *r, const struct ha_workload *w)
-{
-	const struct ha_workload *p = before(r, w, NULL);
-
-	return delta(w->cpu_ns, p ? p->cpu_ns : 0) / 1e9 / wl_seconds(r, w);
-}
 
 static uint64_t rss(const struct ha_workload *w)
 {
 	return w->rss_anon + w->rss_file + w->rss_shmem;
-}
-
-/* VM rates */
-struct vm_rate {
-	double busy;		/* vCPU threads' runtime minus halt polling */
-	double guest;
-	double overhead;
-	double halt_poll;
-};
-
-static struct vm_rate vm_rate(const struct rep *r, const struct ha_workload *w)
-{
-	const struct ha_workload *p = before(r, w, NULL);
-	const struct ha_kvm *k = &w->kvm, *pk = p ? &p->kvm : NULL;
-	double s = wl_seconds(r, w);
-	struct vm_rate v;
-	double vcpu, poll;
-
-	vcpu = delta(k->vcpu_ns, pk ? pk->vcpu_ns : 0);
-	poll = delta(k->halt_poll_ns, pk ? pk->halt_poll_ns : 0);
-	v.busy = (vcpu > poll ? vcpu - poll : 0) / 1e9 / s;
-	v.guest = delta(k->guest_ns, pk ? pk->guest_ns : 0) / 1e9 / s;
-	v.overhead = delta(k->overhead_ns, pk ? pk->overhead_ns : 0) / 1e9 / s;
-	v.halt_poll = poll / 1e9 / s;
-	return v;
-}
-
-/* Container CPU: cgroupfs usage (reaped members included) if readable. */
-static double ctr_cpus(const struct rep *r, const struct ha_workload *w,
-		       size_t bi)
-{
-	const struct ha_cg *cb = &r->b->cg[bi];
-	size_t ai;
-
-	if (cb->has_cpu_stat) {
-		if (!r->a)
-			return cb->usage_usec / 1e6 / wl_seconds(r, w);
-		if (before(r, w, &ai) && r->a->cg[ai].has_cpu_stat)
-			return delta(cb->usage_usec, r->a->cg[ai].usage_usec) /
-			       1e6 / r->t;
-	}
-	return wl_cpus(r, w);
 }
 
 static uint64_t ctr_mem_limit(const struct ha_cg *cg)
@@ -110,94 +36,95 @@ static uint64_t ctr_mem_limit(const struct ha_cg *cg)
 
 static void section_host(struct ha_out *o, const struct rep *r)
 {
-	const struct ha_host *h = &r->b->host;
+	const struct ha_host *h = &r->iv.b->host;
 
 	ha_out_section(o, "host", "Host", false);
 	ha_out_str(o, "kernel_release", "kernel", h->kernel_release);
 	ha_out_u64(o, "nr_cpus_online", "online CPUs", h->nr_cpus, HA_U_NONE);
 	ha_out_u64(o, "mem_total_bytes", "memory", h->mem_total, HA_U_BYTES);
-	ha_out_dbl(o, "interval_s", r->a ? "interval (s)" : "since boot (s)",
-		   r->t, HA_U_FIXED2);
+	ha_out_dbl(o, "interval_s", r->iv.a ? "interval (s)" : "since boot (s)",
+		   r->iv.secs, HA_U_FIXED2);
 	ha_out_section_end(o);
 }
 
+static void split_row(struct ha_out *o, const char *name, double cpus,
+		      double host, bool workloads, uint32_t count, bool mem,
+		      uint64_t bytes, uint64_t total)
+{
+	ha_out_row(o);
+	ha_out_str(o, "class", "CLASS", name);
+	if (workloads)
+		ha_out_u64(o, "workloads", "WORKLOADS", count, HA_U_NONE);
+	else
+		ha_out_none(o, "workloads", "WORKLOADS");
+	ha_out_dbl(o, "cpus", "CPUS", cpus, HA_U_FIXED2);
+	ha_out_dbl(o, "host_pct", "%HOST", 100 * cpus / host, HA_U_PCT);
+	if (mem) {
+		ha_out_u64(o, "mem_bytes", "MEMORY", bytes, HA_U_BYTES);
+		ha_out_dbl(o, "mem_pct", "%MEM", 100.0 * bytes / total, HA_U_PCT);
+	} else {
+		ha_out_none(o, "mem_bytes", "MEMORY");
+		ha_out_none(o, "mem_pct", "%MEM");
+	}
+	ha_out_row_end(o);
+}
+
 /*
- * Host split: CPUs per class (reaped processes included) and idle, memory
- * per class and free. Over the interval classes + idle = online CPUs.
+ * Host split: CPUs per class (reaped processes included), idle, the
+ * states kept apart from tasks, and time in no task; memory per class and
+ * free. The rows add up to the online CPUs (rates.c).
  */
 static void section_split(struct ha_out *o, const struct rep *r)
 {
-	const struct ha_host *hb = &r->b->host;
-	const struct ha_host *ha = r->a ? &r->a->host : NULL;
-	double host = hb->nr_cpus, sum = 0, mem_sum = 0, st_total = 0;
+	const struct ha_host *hb = &r->iv.b->host;
 	uint64_t mem[HOSTACCT_CLASS_MAX + 1] = { 0 };
 	uint32_t count[HOSTACCT_CLASS_MAX + 1] = { 0 };
-	double idle;
+	double mem_sum = 0, kmem;
+	struct ha_split sp;
 	size_t i;
 	uint32_t c;
 
-	for (i = 0; i < r->b->wl.n; i++) {
-		const struct ha_workload *w = &r->b->wl.w[i];
+	ha_host_split(&r->iv, &sp);
+	for (i = 0; i < r->iv.b->wl.n; i++) {
+		const struct ha_workload *w = &r->iv.b->wl.w[i];
 
 		count[w->class]++;
 		mem[w->class] += w->has_mem_cgroup ? w->mem_cgroup : rss(w);
 	}
 	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++)
 		mem_sum += mem[c];
-	/* guest and guest_nice are already inside user and nice */
-	for (c = 0; c < HA_CPU_NSTATES; c++)
-		if (c != HA_CPU_GUEST && c != HA_CPU_GUEST_NICE)
-			st_total += delta(hb->cpu[c], ha ? ha->cpu[c] : 0);
-	idle = (delta(hb->cpu[HA_CPU_IDLE], ha ? ha->cpu[HA_CPU_IDLE] : 0) +
-		delta(hb->cpu[HA_CPU_IOWAIT], ha ? ha->cpu[HA_CPU_IOWAIT] : 0)) /
-	       1e9 / r->t;
+	/* kernel memory and page cache: what no class holds */
+	kmem = fmax((double)hb->mem_total - hb->mem_free - mem_sum, 0);
 
 	ha_out_section(o, "split", "Host split (CPUs used over the interval; memory now)", true);
-	for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++) {
-		double cpus = delta(hb->cls[c].cpu_ns, ha ? ha->cls[c].cpu_ns : 0) /
-			      1e9 / r->t;
-
-		sum += cpus;
-		ha_out_row(o);
-		ha_out_str(o, "class", "CLASS", ha_class_name(c));
-		ha_out_u64(o, "workloads", "WORKLOADS", count[c], HA_U_NONE);
-		ha_out_dbl(o, "cpus", "CPUS", cpus, HA_U_FIXED2);
-		ha_out_dbl(o, "host_pct", "%HOST", 100 * cpus / host, HA_U_PCT);
-		if (c == HOSTACCT_CLASS_KERNEL) {
-			/* kernel memory and page cache: what no class holds */
-			double k = (double)hb->mem_total - hb->mem_free - mem_sum;
-
-			ha_out_u64(o, "mem_bytes", "MEMORY", k > 0 ? k : 0, HA_U_BYTES);
-			ha_out_dbl(o, "mem_pct", "%MEM", 100 * (k > 0 ? k : 0) / hb->mem_total,
-				   HA_U_PCT);
-		} else {
-			ha_out_u64(o, "mem_bytes", "MEMORY", mem[c], HA_U_BYTES);
-			ha_out_dbl(o, "mem_pct", "%MEM", 100.0 * mem[c] / hb->mem_total,
-				   HA_U_PCT);
-		}
-		ha_out_row_end(o);
-	}
-	ha_out_row(o);
-	ha_out_str(o, "class", "CLASS", "idle");
-	ha_out_none(o, "workloads", "WORKLOADS");
-	ha_out_dbl(o, "cpus", "CPUS", idle, HA_U_FIXED2);
-	ha_out_dbl(o, "host_pct", "%HOST", 100 * idle / host, HA_U_PCT);
-	ha_out_u64(o, "mem_bytes", "MEMORY", hb->mem_free, HA_U_BYTES);
-	ha_out_dbl(o, "mem_pct", "%MEM", 100.0 * hb->mem_free / hb->mem_total, HA_U_PCT);
-	ha_out_row_end(o);
+	for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++)
+		split_row(o, ha_class_name(c), sp.cls[c], sp.capacity, true, count[c],
+			  true, c == HOSTACCT_CLASS_KERNEL ? kmem : mem[c],
+			  hb->mem_total);
+	split_row(o, "idle", sp.idle, sp.capacity, false, 0, true, hb->mem_free,
+		  hb->mem_total);
+	if (sp.irq_apart)
+		split_row(o, "irq", sp.irq, sp.capacity, false, 0, false, 0, 0);
+	if (sp.steal_apart)
+		split_row(o, "steal", sp.steal, sp.capacity, false, 0, false, 0, 0);
+	split_row(o, "no_task", sp.no_task, sp.capacity, false, 0, false, 0, 0);
 	ha_out_section_end(o);
 
 	/*
-	 * How the split adds up: classes + idle against the online CPUs, and
-	 * what /proc/stat's tick-sampled states add up to (in a VM that loses
-	 * ticks, less than the CPUs).
+	 * How the split adds up: the rows against the online CPUs (by
+	 * construction), what the measured rows add up to, how uncertain the
+	 * samples' midpoints make them, and /proc/stat's tick-sampled states
+	 * (in an emulated guest that loses ticks, less than the CPUs).
 	 */
 	ha_out_section(o, "reconcile", "Reconciliation", false);
-	ha_out_dbl(o, "classes_plus_idle_cpus", "classes + idle (CPUs)", sum + idle,
-		   HA_U_FIXED2);
+	ha_out_dbl(o, "accounted_cpus", "classes + idle + apart states (CPUs)",
+		   sp.accounted, HA_U_FIXED2);
+	ha_out_dbl(o, "no_task_cpus", "in no task (CPUs)", sp.no_task, HA_U_FIXED2);
 	ha_out_u64(o, "online_cpus", "online CPUs", hb->nr_cpus, HA_U_NONE);
+	ha_out_dbl(o, "uncertainty_cpus", "sampling span (CPUs)", sp.uncertainty,
+		   HA_U_FIXED2);
 	ha_out_dbl(o, "proc_stat_cpus", "/proc/stat states, tick-sampled (CPUs)",
-		   st_total / 1e9 / r->t, HA_U_FIXED2);
+		   sp.proc_stat, HA_U_FIXED2);
 	ha_out_section_end(o);
 }
 
@@ -206,19 +133,20 @@ static void section_vms(struct ha_out *o, const struct rep *r)
 	size_t i;
 
 	ha_out_section(o, "vms", "Virtual machines", true);
-	for (i = 0; i < r->b->wl.n; i++) {
-		const struct ha_workload *w = &r->b->wl.w[i];
+	for (i = 0; i < r->iv.b->wl.n; i++) {
+		const struct ha_workload *w = &r->iv.b->wl.w[i];
 		const struct ha_kvm *k = &w->kvm;
-		struct vm_rate v;
+		struct ha_vm_rates v;
 		double vmm_mem;
 
 		if (w->class != HOSTACCT_CLASS_KVM)
 			continue;
-		v = vm_rate(r, w);
+		v = ha_vm_rates(&r->iv, w);
 		vmm_mem = (double)rss(w) - k->guest_resident;
 		ha_out_row(o);
 		ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
 		ha_out_u64(o, "nr_vcpus", "VCPUS", k->nr_vcpus, HA_U_NONE);
+		ha_out_dbl(o, "cpus", "CPUS", v.cpus, HA_U_FIXED2);
 		ha_out_dbl(o, "vcpu_busy_cpus", "BUSY", v.busy, HA_U_FIXED2);
 		ha_out_dbl(o, "cpu_eff_pct", "CPU-EFF%",
 			   k->nr_vcpus ? 100 * v.busy / k->nr_vcpus : 0, HA_U_PCT);
@@ -241,40 +169,36 @@ static void section_vms(struct ha_out *o, const struct rep *r)
 
 static void section_containers(struct ha_out *o, const struct rep *r)
 {
-	size_t i, ai;
+	size_t i;
 
 	ha_out_section(o, "containers", "Containers", true);
-	for (i = 0; i < r->b->wl.n; i++) {
-		const struct ha_workload *w = &r->b->wl.w[i];
-		const struct ha_cg *cg = &r->b->cg[i];
-		const struct ha_cg *ca = NULL;
-		double cpus, limit;
+	for (i = 0; i < r->iv.b->wl.n; i++) {
+		const struct ha_workload *w = &r->iv.b->wl.w[i];
+		const struct ha_cg *cg = &r->iv.b->cg[i];
+		struct ha_ctr_rates v;
+		double limit;
 		uint64_t mlim;
 
 		if (w->class != HOSTACCT_CLASS_CONTAINER)
 			continue;
-		if (before(r, w, &ai))
-			ca = &r->a->cg[ai];
-		cpus = ctr_cpus(r, w, i);
+		v = ha_ctr_rates(&r->iv, w);
 		limit = cg->limit_cpus;
 		mlim = ctr_mem_limit(cg);
 
 		ha_out_row(o);
 		ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
-		ha_out_dbl(o, "cpus", "CPUS", cpus, HA_U_FIXED2);
+		ha_out_dbl(o, "cpus", "CPUS", v.cpus, HA_U_FIXED2);
 		if (limit > 0)
 			ha_out_dbl(o, "cpu_limit_cpus", "LIMIT", limit, HA_U_FIXED2);
 		else
 			ha_out_none(o, "cpu_limit_cpus", "LIMIT");
 		/* no limit: the share of the host */
 		ha_out_dbl(o, "cpu_eff_pct", "CPU-EFF%",
-			   100 * cpus / (limit > 0 ? limit : r->b->host.nr_cpus), HA_U_PCT);
+			   100 * v.cpus / (limit > 0 ? limit : r->iv.b->host.nr_cpus),
+			   HA_U_PCT);
 		ha_out_u64(o, "throttled_periods", "THROTTLED",
-			   (uint64_t)delta(cg->nr_throttled, ca ? ca->nr_throttled : 0),
-			   HA_U_NONE);
-		ha_out_dbl(o, "throttled_s", "THR(s)",
-			   delta(cg->throttled_usec, ca ? ca->throttled_usec : 0) / 1e6,
-			   HA_U_FIXED2);
+			   (uint64_t)v.throttled_periods, HA_U_NONE);
+		ha_out_dbl(o, "throttled_s", "THR(s)", v.throttled_s, HA_U_FIXED2);
 		if (cg->has_memory) {
 			ha_out_u64(o, "mem_current_bytes", "MEM.CUR", cg->mem_current,
 				   HA_U_BYTES);
@@ -283,7 +207,7 @@ static void section_containers(struct ha_out *o, const struct rep *r)
 			else
 				ha_out_none(o, "mem_limit_bytes", "MEM.MAX");
 			ha_out_dbl(o, "mem_eff_pct", "MEM-EFF%", 100.0 * cg->mem_current /
-				   (mlim != UINT64_MAX ? mlim : r->b->host.mem_total),
+				   (mlim != UINT64_MAX ? mlim : r->iv.b->host.mem_total),
 				   HA_U_PCT);
 			ha_out_u64(o, "mem_anon_bytes", "ANON", cg->mem_anon, HA_U_BYTES);
 			ha_out_u64(o, "mem_file_bytes", "FILE", cg->mem_file, HA_U_BYTES);
@@ -325,17 +249,17 @@ static int cmp_native(const void *a, const void *b)
 
 static void section_natives(struct ha_out *o, const struct rep *r)
 {
-	struct native_rate *v = calloc(r->b->wl.n + 1, sizeof(*v));
+	struct native_rate *v = calloc(r->iv.b->wl.n + 1, sizeof(*v));
 	size_t i, n = 0;
 	char title[96];
 
-	for (i = 0; v && i < r->b->wl.n; i++) {
-		const struct ha_workload *w = &r->b->wl.w[i];
+	for (i = 0; v && i < r->iv.b->wl.n; i++) {
+		const struct ha_workload *w = &r->iv.b->wl.w[i];
 
 		if (w->class != HOSTACCT_CLASS_NATIVE)
 			continue;
 		v[n].w = w;
-		v[n++].cpus = wl_cpus(r, w);
+		v[n++].cpus = ha_wl_cpus(&r->iv, w);
 	}
 	if (v)
 		qsort(v, n, sizeof(*v), cmp_native);
@@ -350,7 +274,7 @@ static void section_natives(struct ha_out *o, const struct rep *r)
 		ha_out_u64(o, "pid", "PID", v[i].w->id, HA_U_NONE);
 		ha_out_u64(o, "nr_threads", "THREADS", v[i].w->nr_threads, HA_U_NONE);
 		ha_out_dbl(o, "cpus", "CPUS", v[i].cpus, HA_U_FIXED2);
-		ha_out_dbl(o, "host_pct", "%HOST", 100 * v[i].cpus / r->b->host.nr_cpus,
+		ha_out_dbl(o, "host_pct", "%HOST", 100 * v[i].cpus / r->iv.b->host.nr_cpus,
 			   HA_U_PCT);
 		ha_out_u64(o, "rss_bytes", "RSS", rss(v[i].w), HA_U_BYTES);
 		ha_out_str(o, "name", "NAME", v[i].w->name);
@@ -366,22 +290,24 @@ static void section_idle_reserved(struct ha_out *o, const struct rep *r)
 	double vm_cpus = 0, vm_bytes = 0, ct_cpus = 0, ct_bytes = 0;
 	size_t i;
 
-	for (i = 0; i < r->b->wl.n; i++) {
-		const struct ha_workload *w = &r->b->wl.w[i];
-		const struct ha_cg *cg = &r->b->cg[i];
+	for (i = 0; i < r->iv.b->wl.n; i++) {
+		const struct ha_workload *w = &r->iv.b->wl.w[i];
+		const struct ha_cg *cg = &r->iv.b->cg[i];
 
 		if (w->class == HOSTACCT_CLASS_KVM) {
-			struct vm_rate v = vm_rate(r, w);
+			struct ha_vm_rates v = ha_vm_rates(&r->iv, w);
 
 			vm_cpus += fmax(0, w->kvm.nr_vcpus - v.busy);
-			vm_bytes += delta(w->kvm.guest_mem, w->kvm.guest_resident);
+			if (w->kvm.guest_mem > w->kvm.guest_resident)
+				vm_bytes += w->kvm.guest_mem - w->kvm.guest_resident;
 		} else if (w->class == HOSTACCT_CLASS_CONTAINER) {
 			uint64_t mlim = ctr_mem_limit(cg);
 
 			if (cg->limit_cpus > 0)
-				ct_cpus += fmax(0, cg->limit_cpus - ctr_cpus(r, w, i));
-			if (cg->has_memory && mlim != UINT64_MAX)
-				ct_bytes += delta(mlim, cg->mem_current);
+				ct_cpus += fmax(0, cg->limit_cpus -
+						ha_ctr_rates(&r->iv, w).cpus);
+			if (cg->has_memory && mlim != UINT64_MAX && mlim > cg->mem_current)
+				ct_bytes += mlim - cg->mem_current;
 		}
 	}
 	ha_out_section(o, "idle_reserved", "Idle reserved capacity (reserved but unused)", false);
@@ -407,7 +333,7 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 	static const uint32_t order[] = {
 		HOSTACCT_CLASS_NATIVE, HOSTACCT_CLASS_KVM, HOSTACCT_CLASS_CONTAINER,
 	};
-	double *ages = calloc(r->b->wl.n + 1, sizeof(*ages));
+	double *ages = calloc(r->iv.b->wl.n + 1, sizeof(*ages));
 	size_t i, k;
 
 	ha_out_section(o, "tradeoffs", "Trade-offs by class, measured", true);
@@ -418,31 +344,32 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 				  c == HOSTACCT_CLASS_KVM ? "own kernel" : "-";
 		size_t n = 0;
 
-		for (i = 0; i < r->b->wl.n; i++) {
-			const struct ha_workload *w = &r->b->wl.w[i];
+		for (i = 0; i < r->iv.b->wl.n; i++) {
+			const struct ha_workload *w = &r->iv.b->wl.w[i];
 
 			if (w->class != c)
 				continue;
-			ages[n++] = delta(r->b->host.timestamp_ns, w->start_ns) / 1e9;
+			ages[n++] = w->start_ns < r->iv.b->host.timestamp_ns ?
+				(r->iv.b->host.timestamp_ns - w->start_ns) / 1e9 : 0;
 			if (c == HOSTACCT_CLASS_KVM) {
-				struct vm_rate v = vm_rate(r, w);
+				struct ha_vm_rates v = ha_vm_rates(&r->iv, w);
 
-				used += wl_cpus(r, w);
+				used += ha_wl_cpus(&r->iv, w);
 				reserved += w->kvm.nr_vcpus;
 				used_res += v.busy;
 				overhead += v.overhead;
 			} else if (c == HOSTACCT_CLASS_CONTAINER) {
-				double u = ctr_cpus(r, w, i);
+				double u = ha_ctr_rates(&r->iv, w).cpus;
 
 				used += u;
-				if (r->b->cg[i].limit_cpus > 0) {
-					reserved += r->b->cg[i].limit_cpus;
+				if (r->iv.b->cg[i].limit_cpus > 0) {
+					reserved += r->iv.b->cg[i].limit_cpus;
 					used_res += u;
 				}
-				if (!strcmp(iso, "-") && r->b->isolation[i])
-					iso = r->b->isolation[i];
+				if (!strcmp(iso, "-") && r->iv.b->isolation[i])
+					iso = r->iv.b->isolation[i];
 			} else {
-				used += wl_cpus(r, w);
+				used += ha_wl_cpus(&r->iv, w);
 			}
 		}
 		qsort(ages, n, sizeof(*ages), cmp_double);
@@ -479,21 +406,68 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 static void report_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hostacct report [-i SECONDS] [--since-boot] [-n N | --all]\n"
-		"                       [-j | --csv | --prometheus]\n"
+		"usage: hostacct report [-i SECONDS | --since-boot | -- COMMAND [ARGS]]\n"
+		"                       [-n N | --all] [-j | --csv | --prometheus]\n"
 		"\n"
-		"Takes two snapshots SECONDS apart (default 5; 500ms, 2m also work)\n"
-		"and reports over that interval: the host split by class, each VM's\n"
-		"CPU and memory efficiency, each container against its limits, the\n"
-		"busiest native processes, reserved but idle capacity, and the\n"
-		"trade-offs of the three models as measured here.\n"
+		"Takes two snapshots and reports over the interval between them: the\n"
+		"host split by class, each VM's CPU and memory efficiency, each\n"
+		"container against its limits, the busiest native processes, reserved\n"
+		"but idle capacity, and the trade-offs of the three models as\n"
+		"measured here.\n"
 		"\n"
-		"  -i, --interval SECONDS   interval between the snapshots\n"
+		"  -i, --interval SECONDS   snapshots SECONDS apart (default 5; 500ms, 2m)\n"
 		"      --since-boot         from boot (workloads: over their lifetime)\n"
+		"  -- COMMAND [ARGS]        a snapshot, COMMAND run to its end, a snapshot:\n"
+		"                           what the host did while it ran (its exit\n"
+		"                           status is the report's when it fails)\n"
 		"  -n, --top N              native processes to list (default 10)\n"
 		"      --all                list every native process\n"
 		"  -j, --json | --csv       machine-readable output\n"
 		"      --prometheus         one snapshot in Prometheus text format\n");
+}
+
+/*
+ * Run @argv to its end, its output on our stderr so that it cannot mix
+ * with the report. Return: its exit status, or 127/126 if it could not be
+ * started, 128 + signal if it was killed.
+ */
+static int run_command(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ha_err("report: fork: %s", strerror(errno));
+		return 126;
+	}
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		ha_err("report: cannot run '%s': %s", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 126;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static void report_print(const struct rep *r)
+{
+	struct ha_out *o = ha_out_new(ha_opts.format, stdout);
+
+	section_host(o, r);
+	section_split(o, r);
+	section_vms(o, r);
+	section_containers(o, r);
+	section_natives(o, r);
+	section_idle_reserved(o, r);
+	section_tradeoffs(o, r);
+	ha_out_finish(o);
 }
 
 int cmd_report(int argc, char **argv)
@@ -508,13 +482,13 @@ int cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rep r = { .top = 10 };
-	struct ha_snap a, b;
-	bool since_boot = false, prom = false;
+	bool since_boot = false, prom = false, interval = false;
+	struct ha_snap a = { 0 }, b = { 0 };
+	char **command = NULL;
+	int c, ret = 1, cmd_rc = 0;
 	double secs = 5;
 	struct timespec ts;
-	struct ha_out *o;
 	struct ha_nl h;
-	int c;
 
 	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS "i:n:", longopts,
 				NULL)) != -1) {
@@ -527,6 +501,7 @@ int cmd_report(int argc, char **argv)
 				       optarg);
 				return 2;
 			}
+			interval = true;
 			break;
 		case 'B':
 			since_boot = true;
@@ -552,66 +527,50 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		ha_err("report: unexpected argument '%s'", argv[optind]);
-		return 2;
+		if (strcmp(argv[optind - 1], "--") || interval || since_boot || prom) {
+			ha_err("report: unexpected argument '%s' (a command goes after '--', instead of -i or --since-boot)",
+			       argv[optind]);
+			return 2;
+		}
+		command = &argv[optind];
 	}
 
 	if (ha_nl_open_or_report(&h))
 		return 1;
 	if (prom) {
-		if (ha_snap_take(&h, NULL, &b)) {
-			ha_nl_close(&h);
-			ha_snap_free(&b);
-			return 1;
+		if (!ha_snap_take(&h, NULL, &b, false)) {
+			ha_prom_write(stdout, &b);
+			ret = 0;
 		}
-		ha_nl_close(&h);
-		ha_prom_write(stdout, &b);
-		ha_snap_free(&b);
-		return 0;
+		goto out;
 	}
 
+	/*
+	 * Both snapshots wait until processes reaped before them are charged
+	 * (SYNC): what exited before the first one is not in the interval,
+	 * what exited before the second one is.
+	 */
 	if (!since_boot) {
-		if (ha_snap_take(&h, NULL, &a))
-			goto fail_a;
-		ts.tv_sec = (time_t)secs;
-		ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
+		if (ha_snap_take(&h, NULL, &a, true))
+			goto out;
+		if (command) {
+			cmd_rc = run_command(command);
+		} else {
+			ts.tv_sec = (time_t)secs;
+			ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
 	}
-	if (ha_snap_take(&h, NULL, &b))
-		goto fail_b;
-	ha_nl_close(&h);
+	if (ha_snap_take(&h, NULL, &b, !since_boot))
+		goto out;
 
-	r.a = since_boot ? NULL : &a;
-	r.b = &b;
-	r.t = (since_boot ? b.host.timestamp_ns :
-	       delta(b.host.timestamp_ns, a.host.timestamp_ns)) / 1e9;
-	if (r.t <= 0)
-		r.t = 1e-9;
-
-	o = ha_out_new(ha_opts.format, stdout);
-	section_host(o, &r);
-	section_split(o, &r);
-	section_vms(o, &r);
-	section_containers(o, &r);
-	section_natives(o, &r);
-	section_idle_reserved(o, &r);
-	section_tradeoffs(o, &r);
-	ha_out_finish(o);
-
-	if (!since_boot)
-		ha_snap_free(&a);
-	ha_snap_free(&b);
-	return 0;
-
-fail_b:
-	ha_snap_free(&b);
-	if (!since_boot)
-		ha_snap_free(&a);
-	ha_nl_close(&h);
-	return 1;
-fail_a:
+	ha_interval_init(&r.iv, since_boot ? NULL : &a, &b);
+	report_print(&r);
+	ret = cmd_rc;
+out:
 	ha_snap_free(&a);
+	ha_snap_free(&b);
 	ha_nl_close(&h);
-	return 1;
+	return ret;
 }

@@ -70,7 +70,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_NO;
 	ret = ha_nl_open(&h);
 	if (!ret) {
-		ret = ha_snap_take(&h, NULL, &s);
+		ret = ha_snap_take(&h, NULL, &s, false);
 		ha_nl_close(&h);
 		if (!ret)
 			ha_prom_write(f, &s);

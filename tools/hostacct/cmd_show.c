@@ -13,7 +13,7 @@
 static void show_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hostacct show [--class LIST] [--pid PID] [--cgroup PATH] [-j]\n"
+		"usage: hostacct show [--class LIST] [--pid PID] [--cgroup PATH] [--exact-mem] [-j]\n"
 		"\n"
 		"One row per workload, sorted by cumulative CPU time:\n"
 		"  kernel     all kernel threads\n"
@@ -25,8 +25,9 @@ static void show_usage(FILE *f)
 		"  -P, --pid PID       only the workload that contains PID\n"
 		"  -g, --cgroup PATH   only workloads in this cgroup subtree\n"
 		"                      (path below the cgroup2 mount, e.g. /machine.slice)\n"
+		"      --exact-mem     exact RSS counters (sums per-CPU parts; slower)\n"
 		"  -j, --json          JSON with every counter (vCPUs included)\n"
-		"      --csv           CSV\n");
+		"      --csv           CSV with every counter but the vCPUs\n");
 }
 
 static int cmp_cpu_desc(const void *a, const void *b)
@@ -45,39 +46,77 @@ void ha_sort_by_cpu(struct ha_snapshot *s)
 	qsort(s->w, s->n, sizeof(*s->w), cmp_cpu_desc);
 }
 
-/* The JSON-only detail of a workload. */
-static void print_details(struct ha_out *o, const struct ha_workload *w)
+/*
+ * One workload. JSON and CSV carry every counter under the name of its
+ * netlink attribute (the YNL spec's, dashes made underscores; a VM's with
+ * a kvm_ prefix) and in its unit; the table shows a selection in human
+ * units. Key NULL: table only; header NULL: not in the table.
+ */
+void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 {
 	const struct ha_kvm *k = &w->kvm;
 	size_t i;
 
-	ha_out_nest(o, "details", false);
+	ha_out_row(o);
+	ha_out_str(o, "class", "CLASS", ha_class_name(w->class));
+	ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
+	ha_out_u64(o, "nr_procs", "PROCS", w->nr_procs, HA_U_NONE);
+	ha_out_u64(o, "nr_threads", "THREADS", w->nr_threads, HA_U_NONE);
+	if (w->has_cpu)
+		ha_out_u64(o, "cpu_ns", "CPU(s)", w->cpu_ns, HA_U_NS_S);
+	else
+		ha_out_none(o, "cpu_ns", "CPU(s)");
+	ha_out_u64(o, NULL, "RSS", w->rss_anon + w->rss_file + w->rss_shmem,
+		   HA_U_BYTES);
+	if (w->has_kvm) {
+		ha_out_u64(o, "kvm_nr_vcpus", "VCPUS", k->nr_vcpus, HA_U_NONE);
+		ha_out_u64(o, "kvm_guest_mem_bytes", "GUEST-RAM", k->guest_mem,
+			   HA_U_BYTES);
+	} else {
+		ha_out_none(o, "kvm_nr_vcpus", "VCPUS");
+		ha_out_none(o, "kvm_guest_mem_bytes", "GUEST-RAM");
+	}
+	if (w->has_mem_cgroup)
+		ha_out_u64(o, "mem_cgroup_bytes", "MEM.CUR", w->mem_cgroup,
+			   HA_U_BYTES);
+	else
+		ha_out_none(o, "mem_cgroup_bytes", "MEM.CUR");
+	ha_out_str(o, "name", "NAME", w->name);
+
 	ha_out_u64(o, "leader_pid", NULL, w->leader_pid, HA_U_NONE);
 	ha_out_u64(o, "cgroup_id", NULL, w->cgroup_id, HA_U_NONE);
 	if (w->cgroup_path[0])
 		ha_out_str(o, "cgroup_path", NULL, w->cgroup_path);
+	else
+		ha_out_none(o, "cgroup_path", NULL);
 	if (w->container_id)
 		ha_out_u64(o, "container_id", NULL, w->container_id, HA_U_NONE);
+	else
+		ha_out_none(o, "container_id", NULL);
 	ha_out_u64(o, "start_time_ns", NULL, w->start_ns, HA_U_NONE);
-	ha_out_u64(o, "cpu_user_ns", NULL, w->user_ns, HA_U_NONE);
-	ha_out_u64(o, "cpu_system_ns", NULL, w->system_ns, HA_U_NONE);
-	ha_out_u64(o, "cpu_guest_ns", NULL, w->guest_ns, HA_U_NONE);
+	if (w->has_cpu) {
+		ha_out_u64(o, "cpu_user_ns", NULL, w->user_ns, HA_U_NONE);
+		ha_out_u64(o, "cpu_system_ns", NULL, w->system_ns, HA_U_NONE);
+		ha_out_u64(o, "cpu_guest_ns", NULL, w->guest_ns, HA_U_NONE);
+	} else {
+		ha_out_none(o, "cpu_user_ns", NULL);
+		ha_out_none(o, "cpu_system_ns", NULL);
+		ha_out_none(o, "cpu_guest_ns", NULL);
+	}
 	ha_out_u64(o, "mem_rss_anon_bytes", NULL, w->rss_anon, HA_U_NONE);
 	ha_out_u64(o, "mem_rss_file_bytes", NULL, w->rss_file, HA_U_NONE);
 	ha_out_u64(o, "mem_rss_shmem_bytes", NULL, w->rss_shmem, HA_U_NONE);
 	ha_out_u64(o, "mem_swap_bytes", NULL, w->swap, HA_U_NONE);
 	if (w->has_kvm) {
-		ha_out_nest(o, "kvm", false);
-		ha_out_u64(o, "nr_vms", NULL, k->nr_vms, HA_U_NONE);
-		ha_out_u64(o, "nr_vcpus", NULL, k->nr_vcpus, HA_U_NONE);
-		ha_out_u64(o, "guest_mem_bytes", NULL, k->guest_mem, HA_U_NONE);
-		ha_out_u64(o, "guest_resident_bytes", NULL, k->guest_resident,
+		ha_out_u64(o, "kvm_nr_vms", NULL, k->nr_vms, HA_U_NONE);
+		ha_out_u64(o, "kvm_guest_resident_bytes", NULL, k->guest_resident,
 			   HA_U_NONE);
-		ha_out_u64(o, "vcpu_ns", NULL, k->vcpu_ns, HA_U_NONE);
-		ha_out_u64(o, "guest_ns", NULL, k->guest_ns, HA_U_NONE);
-		ha_out_u64(o, "overhead_ns", NULL, k->overhead_ns, HA_U_NONE);
-		ha_out_u64(o, "halt_poll_ns", NULL, k->halt_poll_ns, HA_U_NONE);
-		ha_out_nest(o, "vcpus", true);
+		ha_out_u64(o, "kvm_vcpu_ns", NULL, k->vcpu_ns, HA_U_NONE);
+		ha_out_u64(o, "kvm_guest_ns", NULL, k->guest_ns, HA_U_NONE);
+		ha_out_u64(o, "kvm_overhead_ns", NULL, k->overhead_ns, HA_U_NONE);
+		ha_out_u64(o, "kvm_halt_poll_ns", NULL, k->halt_poll_ns, HA_U_NONE);
+		/* JSON only: one object per vCPU */
+		ha_out_nest(o, "kvm_vcpus", true);
 		for (i = 0; i < k->nr_vcpu_entries; i++) {
 			const struct ha_vcpu *v = &k->vcpus[i];
 
@@ -91,38 +130,14 @@ static void print_details(struct ha_out *o, const struct ha_workload *w)
 			ha_out_nest_end(o);
 		}
 		ha_out_nest_end(o);
-		ha_out_nest_end(o);
-	}
-	ha_out_nest_end(o);
-}
-
-/* One row of `show`: the columns of the table, every counter in JSON. */
-void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
-{
-	uint64_t rss = w->rss_anon + w->rss_file + w->rss_shmem;
-
-	ha_out_row(o);
-	ha_out_str(o, "class", "CLASS", ha_class_name(w->class));
-	ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
-	ha_out_u64(o, "nr_procs", "PROCS", w->nr_procs, HA_U_NONE);
-	ha_out_u64(o, "nr_threads", "THREADS", w->nr_threads, HA_U_NONE);
-	ha_out_u64(o, "cpu_ns", "CPU(s)", w->cpu_ns, HA_U_NS_S);
-	ha_out_u64(o, "mem_rss_bytes", "RSS", rss, HA_U_BYTES);
-	if (w->has_kvm) {
-		ha_out_u64(o, "nr_vcpus", "VCPUS", w->kvm.nr_vcpus, HA_U_NONE);
-		ha_out_u64(o, "guest_mem_bytes", "GUEST-RAM", w->kvm.guest_mem,
-			   HA_U_BYTES);
 	} else {
-		ha_out_none(o, "nr_vcpus", "VCPUS");
-		ha_out_none(o, "guest_mem_bytes", "GUEST-RAM");
+		ha_out_none(o, "kvm_nr_vms", NULL);
+		ha_out_none(o, "kvm_guest_resident_bytes", NULL);
+		ha_out_none(o, "kvm_vcpu_ns", NULL);
+		ha_out_none(o, "kvm_guest_ns", NULL);
+		ha_out_none(o, "kvm_overhead_ns", NULL);
+		ha_out_none(o, "kvm_halt_poll_ns", NULL);
 	}
-	if (w->has_mem_cgroup)
-		ha_out_u64(o, "mem_cgroup_bytes", "MEM.CUR", w->mem_cgroup,
-			   HA_U_BYTES);
-	else
-		ha_out_none(o, "mem_cgroup_bytes", "MEM.CUR");
-	ha_out_str(o, "name", "NAME", w->name);
-	print_details(o, w);
 	ha_out_row_end(o);
 }
 
@@ -133,6 +148,7 @@ int cmd_show(int argc, char **argv)
 		{ "class", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, 'P' },
 		{ "cgroup", required_argument, NULL, 'g' },
+		{ "exact-mem", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ha_snapshot s = { 0 };
@@ -163,6 +179,9 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'g':
 			cgroup = optarg;
+			break;
+		case 'X':
+			f.exact_mem = true;
 			break;
 		case 'h':
 			show_usage(stdout);

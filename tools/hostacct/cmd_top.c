@@ -24,11 +24,10 @@ struct top_row {
 struct top_view {
 	struct ha_snap prev, cur;
 	bool have_prev;
-	double t;
+	struct ha_interval iv;
 	struct top_row *rows;
 	size_t n;
-	double class_cpus[HOSTACCT_CLASS_MAX + 1];
-	double idle;
+	struct ha_split split;
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -42,31 +41,20 @@ static int cmp_row(const void *a, const void *b)
 	return x->w->id < y->w->id ? -1 : 1;
 }
 
-static double dlt(uint64_t now, uint64_t then)
-{
-	return now > then ? (double)(now - then) : 0;
-}
-
 /* Take a snapshot and compute the rates against the previous one. */
 static int top_refresh(struct ha_nl *h, struct top_view *v, uint32_t mask)
 {
 	struct ha_filter f = { .class_mask = mask };
-	const struct ha_host *hc, *hp;
 	size_t i;
-	uint32_t c;
 
 	if (v->have_prev)
 		ha_snap_free(&v->prev);
 	v->prev = v->cur;
 	v->have_prev = v->prev.host.nr_cpus != 0;
-	if (ha_snap_take(h, &f, &v->cur))
+	if (ha_snap_take(h, &f, &v->cur, false))
 		return -1;
-	hc = &v->cur.host;
-	hp = v->have_prev ? &v->prev.host : NULL;
-	v->t = (hp ? dlt(hc->timestamp_ns, hp->timestamp_ns) :
-		hc->timestamp_ns) / 1e9;
-	if (v->t <= 0)
-		v->t = 1e-9;
+	/* first refresh: averages over each workload's life */
+	ha_interval_init(&v->iv, v->have_prev ? &v->prev : NULL, &v->cur);
 
 	free(v->rows);
 	v->rows = calloc(v->cur.wl.n + 1, sizeof(*v->rows));
@@ -74,38 +62,28 @@ static int top_refresh(struct ha_nl *h, struct top_view *v, uint32_t mask)
 		return -1;
 	v->n = v->cur.wl.n;
 	for (i = 0; i < v->n; i++) {
-		const struct ha_workload *w = &v->cur.wl.w[i];
-		const struct ha_workload *p = hp ? ha_snap_find(&v->prev, w, NULL) : NULL;
-		double secs = v->t;
-
-		/* first refresh: the average over the workload's life */
-		if (!hp)
-			secs = fmax(dlt(hc->timestamp_ns, w->start_ns) / 1e9, 1e-3);
-		v->rows[i].w = w;
-		v->rows[i].cpus = dlt(w->cpu_ns, p ? p->cpu_ns : 0) / 1e9 / secs;
+		v->rows[i].w = &v->cur.wl.w[i];
+		v->rows[i].cpus = ha_wl_cpus(&v->iv, v->rows[i].w);
 	}
 	qsort(v->rows, v->n, sizeof(*v->rows), cmp_row);
-
-	for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++)
-		v->class_cpus[c] = dlt(hc->cls[c].cpu_ns, hp ? hp->cls[c].cpu_ns : 0) /
-				   1e9 / v->t;
-	v->idle = (dlt(hc->cpu[HA_CPU_IDLE], hp ? hp->cpu[HA_CPU_IDLE] : 0) +
-		   dlt(hc->cpu[HA_CPU_IOWAIT], hp ? hp->cpu[HA_CPU_IOWAIT] : 0)) /
-		  1e9 / v->t;
+	ha_host_split(&v->iv, &v->split);
 	return 0;
 }
 
 static void top_summary(const struct top_view *v, char *buf, size_t len)
 {
-	double n = v->cur.host.nr_cpus;
+	const struct ha_split *sp = &v->split;
+	double n = sp->capacity;
 
 	snprintf(buf, len,
-		 "CPU%%: kernel %.1f  native %.1f  kvm %.1f  container %.1f  idle %.1f   (%u CPUs, %.1fs)",
-		 100 * v->class_cpus[HOSTACCT_CLASS_KERNEL] / n,
-		 100 * v->class_cpus[HOSTACCT_CLASS_NATIVE] / n,
-		 100 * v->class_cpus[HOSTACCT_CLASS_KVM] / n,
-		 100 * v->class_cpus[HOSTACCT_CLASS_CONTAINER] / n,
-		 100 * v->idle / n, v->cur.host.nr_cpus, v->t);
+		 "CPU%%: kernel %.1f  native %.1f  kvm %.1f  container %.1f  idle %.1f  other %.1f   (%u CPUs, %.1fs)",
+		 100 * sp->cls[HOSTACCT_CLASS_KERNEL] / n,
+		 100 * sp->cls[HOSTACCT_CLASS_NATIVE] / n,
+		 100 * sp->cls[HOSTACCT_CLASS_KVM] / n,
+		 100 * sp->cls[HOSTACCT_CLASS_CONTAINER] / n,
+		 100 * sp->idle / n,
+		 100 * (sp->irq + sp->steal + sp->no_task) / n,
+		 v->cur.host.nr_cpus, v->iv.secs);
 }
 
 static void top_batch_print(const struct top_view *v, unsigned int limit)

@@ -26,7 +26,7 @@ int cmd_version(int argc, char **argv)
 	/* The module's version needs the module and the permission to ask. */
 	loaded = !ha_nl_open(&h);
 	if (loaded) {
-		if (ha_get_host(&h, &host))
+		if (ha_get_host(&h, &host, false))
 			loaded = false;
 		ha_nl_close(&h);
 	}

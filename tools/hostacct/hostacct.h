@@ -19,7 +19,7 @@
 
 #include <linux/hostacct.h>
 
-#define HOSTACCT_TOOL_VERSION	"0.1.0"
+#define HOSTACCT_TOOL_VERSION	"0.2.0"
 
 /* ---- global options ---- */
 
@@ -121,6 +121,9 @@ struct ha_host {
 	char kernel_release[65];
 	char module_version[32];
 	uint64_t timestamp_ns;
+	uint64_t sample_ns;		/* span the sample stands for */
+	bool irq_apart;			/* irq/softirq not in the tasks' time */
+	bool steal_apart;		/* steal not in the tasks' time */
 	uint32_t nr_cpus;
 	uint64_t mem_total;
 	uint64_t mem_free;
@@ -151,6 +154,17 @@ struct ha_kvm {
 	struct ha_vcpu *vcpus;
 };
 
+/* A container cgroup's cpu.stat, read by the tool (snapshot.c). */
+struct ha_cpustat {
+	bool ok;
+	uint64_t usage_usec;
+	uint64_t user_usec;
+	uint64_t system_usec;
+	uint64_t nr_periods;
+	uint64_t nr_throttled;
+	uint64_t throttled_usec;
+};
+
 struct ha_workload {
 	uint32_t class;
 	uint64_t id;
@@ -172,8 +186,10 @@ struct ha_workload {
 	uint64_t swap;
 	uint64_t mem_cgroup;
 	bool has_mem_cgroup;
+	bool has_cpu;		/* cpu_ns..guest_ns known */
 	bool has_kvm;
 	struct ha_kvm kvm;
+	struct ha_cpustat cs;	/* containers: their cgroup's cpu.stat */
 };
 
 struct ha_snapshot {
@@ -187,6 +203,7 @@ struct ha_filter {
 	uint32_t class_mask;	/* 0: all */
 	uint32_t pid;		/* 0: none */
 	uint64_t cgroup_id;	/* 0: none */
+	bool exact_mem;		/* exact RSS counters */
 };
 
 int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h);
@@ -196,21 +213,16 @@ const char *ha_class_name(uint32_t class);
 int ha_class_parse(const char *s, uint32_t *class);
 int ha_class_mask_parse(const char *list, uint32_t *mask);
 
-int ha_get_host(struct ha_nl *h, struct ha_host *host);
+int ha_get_host(struct ha_nl *h, struct ha_host *host, bool sync);
 int ha_get_workloads(struct ha_nl *h, const struct ha_filter *f,
 		     struct ha_snapshot *s);
 void ha_snapshot_free(struct ha_snapshot *s);
 
 /* ---- snapshots with cgroupfs facts (snapshot.c) ---- */
 
-/* What cgroupfs says about a container's cgroup (read by the tool). */
+/* What else cgroupfs says about a container's cgroup (read by the tool). */
 struct ha_cg {
 	bool ok;			/* the cgroup directory was readable */
-	bool has_cpu_stat;
-	uint64_t usage_usec;
-	uint64_t nr_periods;
-	uint64_t nr_throttled;
-	uint64_t throttled_usec;
 	double limit_cpus;		/* cpu.max quota / period; 0: none */
 	bool has_memory;
 	uint64_t mem_current;
@@ -233,13 +245,77 @@ struct ha_snap {
 };
 
 int ha_snap_take(struct ha_nl *h, const struct ha_filter *f,
-		 struct ha_snap *s);
+		 struct ha_snap *s, bool sync);
+int ha_cpustat_read(const char *root, const char *path, struct ha_cpustat *cs);
+void ha_workloads_complete(struct ha_snapshot *s);
 void ha_snap_free(struct ha_snap *s);
 int ha_cg_read(const char *root, const char *path, struct ha_cg *cg);
 char *ha_isolation(uint32_t class, uint32_t pid);
 const struct ha_workload *ha_snap_find(const struct ha_snap *s,
 				       const struct ha_workload *w,
 				       size_t *index);
+
+/* ---- rates between two snapshots (rates.c) ---- */
+
+struct ha_interval {
+	const struct ha_snap *a;	/* earlier snapshot, NULL: since boot */
+	const struct ha_snap *b;	/* later snapshot */
+	double secs;			/* interval, seconds */
+};
+
+enum ha_rate_basis {
+	HA_BASIS_DELTA,		/* the same workload in both snapshots */
+	HA_BASIS_LIFETIME,	/* started inside the interval, or since boot */
+	HA_BASIS_NEW,		/* a new identity that is older: rates are 0 */
+};
+
+struct ha_wl_rate {
+	enum ha_rate_basis basis;
+	const struct ha_workload *prev;	/* basis DELTA: in the earlier snapshot */
+	size_t prev_idx;		/* its index there */
+	double secs;			/* what the rates are over */
+};
+
+struct ha_vm_rates {
+	double cpus;		/* the VMM's CPU time */
+	double busy;		/* vCPU threads' runtime minus halt polling */
+	double guest;
+	double overhead;
+	double halt_poll;
+};
+
+struct ha_ctr_rates {
+	double cpus;
+	double throttled_periods;	/* over the interval */
+	double throttled_s;		/* over the interval */
+};
+
+/* The interval's CPU time, in CPUs; the rows add up to capacity. */
+struct ha_split {
+	double capacity;	/* online CPUs */
+	double cls[HOSTACCT_CLASS_MAX + 1];
+	double idle;		/* idle + iowait */
+	double irq;		/* irq + softirq, when apart from tasks */
+	double steal;		/* when apart from tasks */
+	bool irq_apart;
+	bool steal_apart;
+	double accounted;	/* classes + idle + irq + steal */
+	double no_task;		/* capacity - accounted */
+	double proc_stat;	/* /proc/stat's tick-sampled states, for reference */
+	double uncertainty;	/* the samples' span, in CPUs */
+};
+
+void ha_interval_init(struct ha_interval *iv, const struct ha_snap *a,
+		      const struct ha_snap *b);
+void ha_wl_rate(const struct ha_interval *iv, const struct ha_workload *w,
+		struct ha_wl_rate *r);
+double ha_rate(const struct ha_wl_rate *r, uint64_t now, uint64_t then);
+double ha_wl_cpus(const struct ha_interval *iv, const struct ha_workload *w);
+struct ha_vm_rates ha_vm_rates(const struct ha_interval *iv,
+			       const struct ha_workload *w);
+struct ha_ctr_rates ha_ctr_rates(const struct ha_interval *iv,
+				 const struct ha_workload *w);
+void ha_host_split(const struct ha_interval *iv, struct ha_split *sp);
 
 /* ---- Prometheus exposition (prom.c) ---- */
 

@@ -163,13 +163,16 @@ void ha_out_row_end(struct ha_out *o)
 		ha_json_pop(o);
 }
 
-/* Add one text cell; columns are created by the first row. */
+/*
+ * Add one text cell; columns are created by the first row. A cell with no
+ * header is not in tables, one with no key is in tables only.
+ */
 static void ha_text_cell(struct ha_out *o, const char *key, const char *hdr,
 			 const char *text, bool right)
 {
 	char **row;
 
-	if (o->hidden)
+	if (o->hidden || (o->fmt == HA_FMT_TABLE ? !hdr : !key))
 		return;
 	if (!o->rows) {
 		/* key/value: one row per field */
@@ -199,6 +202,8 @@ void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
 		const char *val)
 {
 	if (o->fmt == HA_FMT_JSON) {
+		if (!key)
+			return;
 		ha_json_add(o, key, json_object_new_string(val));
 		return;
 	}
@@ -216,7 +221,11 @@ static void ha_fmt_unit(char *buf, size_t len, double val, enum ha_unit unit,
 			ha_fmt_bytes(buf, len, (uint64_t)val);
 		break;
 	case HA_U_NS_S:
-		snprintf(buf, len, "%.2f", val / 1e9);
+		/* CSV: the key's unit (ns), tables: seconds */
+		if (csv)
+			snprintf(buf, len, "%.0f", val);
+		else
+			snprintf(buf, len, "%.2f", val / 1e9);
 		break;
 	case HA_U_PCT:
 		snprintf(buf, len, "%.1f", val);
@@ -237,10 +246,13 @@ void ha_out_u64(struct ha_out *o, const char *key, const char *hdr,
 	char buf[64];
 
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_add(o, key, json_object_new_uint64(val));
+		if (key)
+			ha_json_add(o, key, json_object_new_uint64(val));
 		return;
 	}
-	if (unit == HA_U_NONE)
+	/* CSV: exact integers in the key's unit */
+	if (unit == HA_U_NONE ||
+	    (o->fmt == HA_FMT_CSV && (unit == HA_U_NS_S || unit == HA_U_BYTES)))
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
 	else
 		ha_fmt_unit(buf, sizeof(buf), (double)val, unit,
@@ -254,7 +266,8 @@ void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
 	char buf[64];
 
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_add(o, key, json_object_new_double(val));
+		if (key)
+			ha_json_add(o, key, json_object_new_double(val));
 		return;
 	}
 	ha_fmt_unit(buf, sizeof(buf), val, unit, o->fmt == HA_FMT_CSV);
@@ -264,7 +277,8 @@ void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
 void ha_out_none(struct ha_out *o, const char *key, const char *hdr)
 {
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_add(o, key, NULL);
+		if (key)
+			ha_json_add(o, key, NULL);
 		return;
 	}
 	ha_text_cell(o, key, hdr, o->fmt == HA_FMT_CSV ? "" : "-", true);

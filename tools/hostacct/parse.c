@@ -95,6 +95,7 @@ static const struct ha_attr_spec host_spec[HOSTACCT_A_HOST_MAX + 1] = {
 	[HOSTACCT_A_HOST_KERNEL_RELEASE] = STR(struct ha_host, kernel_release),
 	[HOSTACCT_A_HOST_MODULE_VERSION] = STR(struct ha_host, module_version),
 	[HOSTACCT_A_HOST_TIMESTAMP_NS] = U64(struct ha_host, timestamp_ns),
+	[HOSTACCT_A_HOST_SAMPLE_NS] = U64(struct ha_host, sample_ns),
 	[HOSTACCT_A_HOST_NR_CPUS_ONLINE] = U32(struct ha_host, nr_cpus),
 	[HOSTACCT_A_HOST_MEM_TOTAL_BYTES] = U64(struct ha_host, mem_total),
 	[HOSTACCT_A_HOST_MEM_FREE_BYTES] = U64(struct ha_host, mem_free),
@@ -226,9 +227,16 @@ int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h)
 
 	memset(h, 0, sizeof(*h));
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == HOSTACCT_A_HOST_CLASS_STATS) {
+		switch (mnl_attr_get_type(attr)) {
+		case HOSTACCT_A_HOST_CLASS_STATS:
 			if (ha_parse_class_stats(attr, h))
 				return -EINVAL;
+			continue;
+		case HOSTACCT_A_HOST_IRQ_TIME_APART:
+			h->irq_apart = true;
+			continue;
+		case HOSTACCT_A_HOST_STEAL_TIME_APART:
+			h->steal_apart = true;
 			continue;
 		}
 		if (ha_attr_store(attr, host_spec, HOSTACCT_A_HOST_MAX, h) < 0)
@@ -294,6 +302,9 @@ int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w)
 		case HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES:
 			w->has_mem_cgroup = true;
 			break;
+		case HOSTACCT_A_WORKLOAD_CPU_NS:
+			w->has_cpu = true;
+			break;
 		}
 		if (ha_attr_store(attr, workload_spec, HOSTACCT_A_WORKLOAD_MAX, w) < 0)
 			goto inval;
@@ -333,13 +344,20 @@ static int ha_host_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-int ha_get_host(struct ha_nl *h, struct ha_host *host)
+/*
+ * HOST_GET. @sync: first wait until processes reaped before now are
+ * charged to their class (they are when their free runs, an RCU grace
+ * period after the reaping).
+ */
+int ha_get_host(struct ha_nl *h, struct ha_host *host, bool sync)
 {
 	struct ha_host_ctx ctx = { .host = host };
 	struct nlmsghdr *req;
 	int ret;
 
 	req = ha_nl_request(h, HOSTACCT_CMD_HOST_GET, false);
+	if (sync)
+		mnl_attr_put(req, HOSTACCT_A_HOST_SYNC, 0, NULL);
 	ret = ha_nl_run(h, req, ha_host_cb, &ctx);
 	if (ret)
 		return ret;
@@ -373,11 +391,17 @@ static int ha_workload_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Dump the workloads matching @f into @s (appending). */
+/*
+ * Dump the workloads matching @f into @s (appending), with their CPU time
+ * complete: a container's is its cgroup's cpu.stat (ha_workloads_complete),
+ * so every subcommand shows the same number.
+ */
 int ha_get_workloads(struct ha_nl *h, const struct ha_filter *f,
 		     struct ha_snapshot *s)
 {
 	struct nlmsghdr *req;
+	size_t first = s->n;
+	int ret;
 
 	req = ha_nl_request(h, HOSTACCT_CMD_WORKLOAD_GET, true);
 	if (f && f->class_mask)
@@ -388,7 +412,15 @@ int ha_get_workloads(struct ha_nl *h, const struct ha_filter *f,
 	if (f && f->cgroup_id)
 		mnl_attr_put_u64(req, HOSTACCT_A_WORKLOAD_CGROUP_ID,
 				 f->cgroup_id);
-	return ha_nl_run(h, req, ha_workload_cb, s);
+	if (f && f->exact_mem)
+		mnl_attr_put(req, HOSTACCT_A_WORKLOAD_EXACT_MEM, 0, NULL);
+	ret = ha_nl_run(h, req, ha_workload_cb, s);
+	if (!ret) {
+		struct ha_snapshot tail = { .w = s->w + first, .n = s->n - first };
+
+		ha_workloads_complete(&tail);
+	}
+	return ret;
 }
 
 void ha_snapshot_free(struct ha_snapshot *s)

@@ -44,8 +44,39 @@ static void wl_labels(FILE *f, const struct ha_workload *w)
 	fputc('}', f);
 }
 
-typedef double (*wl_value)(const struct ha_workload *w, const struct ha_cg *cg,
-			   bool *present);
+/*
+ * A sample's value, printed exactly: nanoseconds as seconds with nine
+ * decimals (a double's 15 digits would drop nanoseconds after a day of
+ * CPU time, and whole seconds after a host-year), counts and bytes as
+ * integers, ratios as doubles.
+ */
+struct prom_val {
+	enum { PV_NS, PV_INT, PV_DBL } kind;
+	uint64_t u;
+	double d;
+};
+
+static void prom_print(FILE *f, struct prom_val v)
+{
+	switch (v.kind) {
+	case PV_NS:
+		fprintf(f, " %llu.%09llu\n", (unsigned long long)(v.u / 1000000000ULL),
+			(unsigned long long)(v.u % 1000000000ULL));
+		break;
+	case PV_INT:
+		fprintf(f, " %llu\n", (unsigned long long)v.u);
+		break;
+	default:
+		fprintf(f, " %.17g\n", v.d);
+	}
+}
+
+#define NS(x)	((struct prom_val){ .kind = PV_NS, .u = (x) })
+#define INT(x)	((struct prom_val){ .kind = PV_INT, .u = (x) })
+#define DBL(x)	((struct prom_val){ .kind = PV_DBL, .d = (x) })
+
+typedef struct prom_val (*wl_value)(const struct ha_workload *w,
+				    const struct ha_cg *cg, bool *present);
 
 static void wl_metric(FILE *f, const struct ha_snap *s, const char *name,
 		      const char *type, const char *help, uint32_t class,
@@ -57,7 +88,7 @@ static void wl_metric(FILE *f, const struct ha_snap *s, const char *name,
 	for (i = 0; i < s->wl.n; i++) {
 		const struct ha_workload *w = &s->wl.w[i];
 		bool present = true;
-		double v;
+		struct prom_val v;
 
 		if (class && w->class != class)
 			continue;
@@ -70,45 +101,45 @@ static void wl_metric(FILE *f, const struct ha_snap *s, const char *name,
 		}
 		fputs(name, f);
 		wl_labels(f, w);
-		fprintf(f, " %.9g\n", v);
+		prom_print(f, v);
 	}
 }
 
 #define WL_VALUE(fn, expr)						\
-static double fn(const struct ha_workload *w, const struct ha_cg *cg,	\
-		 bool *present)						\
+static struct prom_val fn(const struct ha_workload *w,			\
+			  const struct ha_cg *cg, bool *present)	\
 {									\
 	(void)w; (void)cg; (void)present;				\
 	return (expr);							\
 }
 
-WL_VALUE(v_cpu, w->cpu_ns / 1e9)
-WL_VALUE(v_user, w->user_ns / 1e9)
-WL_VALUE(v_system, w->system_ns / 1e9)
-WL_VALUE(v_guest, w->guest_ns / 1e9)
-WL_VALUE(v_rss_anon, (double)w->rss_anon)
-WL_VALUE(v_rss_file, (double)w->rss_file)
-WL_VALUE(v_rss_shmem, (double)w->rss_shmem)
-WL_VALUE(v_swap, (double)w->swap)
-WL_VALUE(v_procs, (double)w->nr_procs)
-WL_VALUE(v_threads, (double)w->nr_threads)
-WL_VALUE(v_start, w->start_ns / 1e9)
-WL_VALUE(v_vcpus, (double)w->kvm.nr_vcpus)
-WL_VALUE(v_vcpu_s, w->kvm.vcpu_ns / 1e9)
-WL_VALUE(v_vm_guest_s, w->kvm.guest_ns / 1e9)
-WL_VALUE(v_vm_overhead_s, w->kvm.overhead_ns / 1e9)
-WL_VALUE(v_vm_poll_s, w->kvm.halt_poll_ns / 1e9)
-WL_VALUE(v_vm_mem, (double)w->kvm.guest_mem)
-WL_VALUE(v_vm_resident, (double)w->kvm.guest_resident)
-WL_VALUE(v_cg_usage, (*present = cg->has_cpu_stat) ? cg->usage_usec / 1e6 : 0)
-WL_VALUE(v_cg_limit, (*present = cg->limit_cpus > 0) ? cg->limit_cpus : 0)
-WL_VALUE(v_cg_throttled, (*present = cg->has_cpu_stat) ? (double)cg->nr_throttled : 0)
-WL_VALUE(v_cg_throttled_s, (*present = cg->has_cpu_stat) ? cg->throttled_usec / 1e6 : 0)
-WL_VALUE(v_cg_mem, (*present = cg->has_memory) ? (double)cg->mem_current : 0)
-WL_VALUE(v_cg_mem_max, (*present = cg->has_memory && cg->mem_max != UINT64_MAX) ?
-	 (double)cg->mem_max : 0)
-WL_VALUE(v_cg_anon, (*present = cg->has_memory) ? (double)cg->mem_anon : 0)
-WL_VALUE(v_cg_file, (*present = cg->has_memory) ? (double)cg->mem_file : 0)
+WL_VALUE(v_cpu, NS((*present = w->has_cpu) ? w->cpu_ns : 0))
+WL_VALUE(v_user, NS((*present = w->has_cpu) ? w->user_ns : 0))
+WL_VALUE(v_system, NS((*present = w->has_cpu) ? w->system_ns : 0))
+WL_VALUE(v_guest, NS((*present = w->has_cpu) ? w->guest_ns : 0))
+WL_VALUE(v_rss_anon, INT(w->rss_anon))
+WL_VALUE(v_rss_file, INT(w->rss_file))
+WL_VALUE(v_rss_shmem, INT(w->rss_shmem))
+WL_VALUE(v_swap, INT(w->swap))
+WL_VALUE(v_procs, INT(w->nr_procs))
+WL_VALUE(v_threads, INT(w->nr_threads))
+WL_VALUE(v_start, NS(w->start_ns))
+WL_VALUE(v_vcpus, INT(w->kvm.nr_vcpus))
+WL_VALUE(v_vcpu_s, NS(w->kvm.vcpu_ns))
+WL_VALUE(v_vm_guest_s, NS(w->kvm.guest_ns))
+WL_VALUE(v_vm_overhead_s, NS(w->kvm.overhead_ns))
+WL_VALUE(v_vm_poll_s, NS(w->kvm.halt_poll_ns))
+WL_VALUE(v_vm_mem, INT(w->kvm.guest_mem))
+WL_VALUE(v_vm_resident, INT(w->kvm.guest_resident))
+WL_VALUE(v_cg_usage, NS((*present = w->cs.ok) ? w->cs.usage_usec * 1000 : 0))
+WL_VALUE(v_cg_limit, DBL((*present = cg->limit_cpus > 0) ? cg->limit_cpus : 0))
+WL_VALUE(v_cg_throttled, INT((*present = w->cs.ok) ? w->cs.nr_throttled : 0))
+WL_VALUE(v_cg_throttled_s, NS((*present = w->cs.ok) ? w->cs.throttled_usec * 1000 : 0))
+WL_VALUE(v_cg_mem, INT((*present = cg->has_memory) ? cg->mem_current : 0))
+WL_VALUE(v_cg_mem_max, INT((*present = cg->has_memory && cg->mem_max != UINT64_MAX) ?
+			   cg->mem_max : 0))
+WL_VALUE(v_cg_anon, INT((*present = cg->has_memory) ? cg->mem_anon : 0))
+WL_VALUE(v_cg_file, INT((*present = cg->has_memory) ? cg->mem_file : 0))
 
 void ha_prom_write(FILE *f, const struct ha_snap *s)
 {
@@ -120,9 +151,11 @@ void ha_prom_write(FILE *f, const struct ha_snap *s)
 	fprintf(f, "hostacct_host_cpus %u\n", h->nr_cpus);
 	metric(f, "hostacct_host_cpu_seconds_total", "counter",
 	       "CPU time of all CPUs by state, as /proc/stat (user includes guest).");
-	for (i = 0; i < HA_CPU_NSTATES; i++)
-		fprintf(f, "hostacct_host_cpu_seconds_total{state=\"%s\"} %.9g\n",
-			ha_cpu_state_names[i], h->cpu[i] / 1e9);
+	for (i = 0; i < HA_CPU_NSTATES; i++) {
+		fprintf(f, "hostacct_host_cpu_seconds_total{state=\"%s\"}",
+			ha_cpu_state_names[i]);
+		prom_print(f, NS(h->cpu[i]));
+	}
 	metric(f, "hostacct_host_memory_bytes", "gauge",
 	       "Host memory: total, available and free, as /proc/meminfo.");
 	fprintf(f, "hostacct_host_memory_bytes{type=\"total\"} %llu\n",
@@ -134,9 +167,11 @@ void ha_prom_write(FILE *f, const struct ha_snap *s)
 	if (h->has_class_stats) {
 		metric(f, "hostacct_class_cpu_seconds_total", "counter",
 		       "CPU time of each workload class, reaped processes included.");
-		for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++)
-			fprintf(f, "hostacct_class_cpu_seconds_total{class=\"%s\"} %.9g\n",
-				ha_class_name(c), h->cls[c].cpu_ns / 1e9);
+		for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++) {
+			fprintf(f, "hostacct_class_cpu_seconds_total{class=\"%s\"}",
+				ha_class_name(c));
+			prom_print(f, NS(h->cls[c].cpu_ns));
+		}
 		metric(f, "hostacct_class_workloads", "gauge",
 		       "Workloads of each class.");
 		for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++)

@@ -81,13 +81,6 @@ int ha_cg_read(const char *root, const char *path, struct ha_cg *cg)
 		return -errno;
 	cg->ok = true;
 
-	if (!read_text(dir, "cpu.stat", buf, sizeof(buf)) &&
-	    !keyed(buf, "usage_usec", &cg->usage_usec)) {
-		cg->has_cpu_stat = true;
-		keyed(buf, "nr_periods", &cg->nr_periods);
-		keyed(buf, "nr_throttled", &cg->nr_throttled);
-		keyed(buf, "throttled_usec", &cg->throttled_usec);
-	}
 	if (!read_text(dir, "cpu.max", buf, sizeof(buf)) &&
 	    strncmp(buf, "max", 3)) {
 		char *sp;
@@ -121,6 +114,53 @@ int ha_cg_read(const char *root, const char *path, struct ha_cg *cg)
 		}
 	}
 	return 0;
+}
+
+/*
+ * A cgroup's cpu.stat: CPU time of every task that ever ran in it (the
+ * kernel's own ledger, members reaped before the module loaded included),
+ * user and system split with the cgroup's own monotonic adjustment, and
+ * the cpu.max throttling counters.
+ */
+int ha_cpustat_read(const char *root, const char *path, struct ha_cpustat *cs)
+{
+	char dir[PATH_MAX], buf[1024];
+
+	memset(cs, 0, sizeof(*cs));
+	snprintf(dir, sizeof(dir), "%s%s", root, path);
+	if (read_text(dir, "cpu.stat", buf, sizeof(buf)) ||
+	    keyed(buf, "usage_usec", &cs->usage_usec))
+		return -ENOENT;
+	keyed(buf, "user_usec", &cs->user_usec);
+	keyed(buf, "system_usec", &cs->system_usec);
+	keyed(buf, "nr_periods", &cs->nr_periods);
+	keyed(buf, "nr_throttled", &cs->nr_throttled);
+	keyed(buf, "throttled_usec", &cs->throttled_usec);
+	cs->ok = true;
+	return 0;
+}
+
+/*
+ * The CPU time of containers, which the module leaves to cgroupfs: every
+ * subcommand gets its workloads through here.
+ */
+void ha_workloads_complete(struct ha_snapshot *s)
+{
+	const char *root = ha_cgroup_root();
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct ha_workload *w = &s->w[i];
+
+		if (w->class != HOSTACCT_CLASS_CONTAINER || w->has_cpu ||
+		    !w->cgroup_path[0] ||
+		    ha_cpustat_read(root, w->cgroup_path, &w->cs))
+			continue;
+		w->cpu_ns = w->cs.usage_usec * 1000;
+		w->user_ns = w->cs.user_usec * 1000;
+		w->system_ns = w->cs.system_usec * 1000;
+		w->has_cpu = true;
+	}
 }
 
 /*
@@ -170,14 +210,14 @@ static int cmp_key(const void *a, const void *b)
 
 /* Workloads are kept sorted by (class, id), for ha_snap_find(). */
 int ha_snap_take(struct ha_nl *h, const struct ha_filter *f,
-		 struct ha_snap *s)
+		 struct ha_snap *s, bool sync)
 {
 	const char *root = ha_cgroup_root();
 	size_t i;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = ha_get_host(h, &s->host);
+	ret = ha_get_host(h, &s->host, sync);
 	if (ret)
 		return ret;
 	ret = ha_get_workloads(h, f, &s->wl);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
@@ -225,42 +226,455 @@ static char *render(enum ha_format fmt, const struct ha_workload *w)
 	return out;
 }
 
-TEST(output_formats_agree)
+/*
+ * Every attribute of a WORKLOAD_GET reply with a value of its own (no two
+ * alike, above 32 bits where the type is u64), and where each must come
+ * out: its JSON and CSV key, its table column, its Prometheus series.
+ */
+struct field {
+	uint16_t attr;		/* 0: a nest member, see kvm */
+	bool kvm;		/* in the KVM nest */
+	bool u32;
+	uint64_t val;
+	const char *key;	/* JSON and CSV */
+	const char *hdr;	/* table column, or NULL */
+	const char *prom;	/* Prometheus family, or NULL */
+	bool prom_ns;		/* printed as seconds */
+};
+
+#define B 7000000000000ULL	/* above 2^32 */
+
+static const struct field fields[] = {
+	{ HOSTACCT_A_WORKLOAD_ID, 0, 0, 4242, "id", "ID" },
+	{ HOSTACCT_A_WORKLOAD_LEADER_PID, 0, 1, 4243, "leader_pid" },
+	{ HOSTACCT_A_WORKLOAD_CGROUP_ID, 0, 0, B + 1, "cgroup_id" },
+	{ HOSTACCT_A_WORKLOAD_CONTAINER_ID, 0, 0, B + 2, "container_id" },
+	{ HOSTACCT_A_WORKLOAD_NR_PROCS, 0, 1, 4244, "nr_procs", "PROCS",
+	  "hostacct_workload_processes" },
+	{ HOSTACCT_A_WORKLOAD_NR_THREADS, 0, 1, 4245, "nr_threads", "THREADS",
+	  "hostacct_workload_threads" },
+	{ HOSTACCT_A_WORKLOAD_START_TIME_NS, 0, 0, B + 3, "start_time_ns", NULL,
+	  "hostacct_workload_start_time_seconds", true },
+	{ HOSTACCT_A_WORKLOAD_CPU_NS, 0, 0, B + 4, "cpu_ns", "CPU(s)",
+	  "hostacct_workload_cpu_seconds_total", true },
+	{ HOSTACCT_A_WORKLOAD_CPU_USER_NS, 0, 0, B + 5, "cpu_user_ns", NULL,
+	  "hostacct_workload_cpu_user_seconds_total", true },
+	{ HOSTACCT_A_WORKLOAD_CPU_SYSTEM_NS, 0, 0, B + 6, "cpu_system_ns", NULL,
+	  "hostacct_workload_cpu_system_seconds_total", true },
+	{ HOSTACCT_A_WORKLOAD_CPU_GUEST_NS, 0, 0, B + 7, "cpu_guest_ns", NULL,
+	  "hostacct_workload_cpu_guest_seconds_total", true },
+	{ HOSTACCT_A_WORKLOAD_MEM_RSS_ANON_BYTES, 0, 0, B + 8, "mem_rss_anon_bytes",
+	  NULL, "hostacct_workload_memory_rss_anon_bytes" },
+	{ HOSTACCT_A_WORKLOAD_MEM_RSS_FILE_BYTES, 0, 0, B + 9, "mem_rss_file_bytes",
+	  NULL, "hostacct_workload_memory_rss_file_bytes" },
+	{ HOSTACCT_A_WORKLOAD_MEM_RSS_SHMEM_BYTES, 0, 0, B + 10, "mem_rss_shmem_bytes",
+	  NULL, "hostacct_workload_memory_rss_shmem_bytes" },
+	{ HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES, 0, 0, B + 11, "mem_swap_bytes", NULL,
+	  "hostacct_workload_memory_swap_bytes" },
+	{ HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES, 0, 0, B + 12, "mem_cgroup_bytes",
+	  "MEM.CUR" },
+	{ HOSTACCT_A_KVM_NR_VMS, 1, 1, 4246, "kvm_nr_vms" },
+	{ HOSTACCT_A_KVM_NR_VCPUS, 1, 1, 4247, "kvm_nr_vcpus", "VCPUS",
+	  "hostacct_vm_vcpus" },
+	{ HOSTACCT_A_KVM_GUEST_MEM_BYTES, 1, 0, B + 13, "kvm_guest_mem_bytes",
+	  "GUEST-RAM", "hostacct_vm_guest_memory_bytes" },
+	{ HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES, 1, 0, B + 14, "kvm_guest_resident_bytes",
+	  NULL, "hostacct_vm_guest_resident_bytes" },
+	{ HOSTACCT_A_KVM_VCPU_NS, 1, 0, B + 15, "kvm_vcpu_ns", NULL,
+	  "hostacct_vm_vcpu_seconds_total", true },
+	{ HOSTACCT_A_KVM_GUEST_NS, 1, 0, B + 16, "kvm_guest_ns", NULL,
+	  "hostacct_vm_guest_seconds_total", true },
+	{ HOSTACCT_A_KVM_OVERHEAD_NS, 1, 0, B + 17, "kvm_overhead_ns", NULL,
+	  "hostacct_vm_overhead_seconds_total", true },
+	{ HOSTACCT_A_KVM_HALT_POLL_NS, 1, 0, B + 18, "kvm_halt_poll_ns", NULL,
+	  "hostacct_vm_halt_poll_seconds_total", true },
+};
+
+#define NAME		"vm-\"a\",b"
+#define CGPATH		"/machine.slice/vm-a.scope"
+
+/* A VMM's message with every attribute set (vCPUs: id 7, tid 4248...). */
+static struct nlmsghdr *full_message(char *buf)
 {
-	char buf[4096], *json, *table, *csv;
+	struct nlmsghdr *nlh = msg_new(buf, HOSTACCT_CMD_WORKLOAD_GET);
+	struct nlattr *kvm, *vcpu;
+	size_t i;
+
+	mnl_attr_put_u32(nlh, HOSTACCT_A_WORKLOAD_CLASS, HOSTACCT_CLASS_KVM);
+	mnl_attr_put_strz(nlh, HOSTACCT_A_WORKLOAD_NAME, NAME);
+	mnl_attr_put_strz(nlh, HOSTACCT_A_WORKLOAD_CGROUP_PATH, CGPATH);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (fields[i].kvm)
+			continue;
+		if (fields[i].u32)
+			mnl_attr_put_u32(nlh, fields[i].attr, fields[i].val);
+		else
+			put_u64(nlh, fields[i].attr, fields[i].val);
+	}
+	kvm = mnl_attr_nest_start(nlh, HOSTACCT_A_WORKLOAD_KVM);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!fields[i].kvm)
+			continue;
+		if (fields[i].u32)
+			mnl_attr_put_u32(nlh, fields[i].attr, fields[i].val);
+		else
+			put_u64(nlh, fields[i].attr, fields[i].val);
+	}
+	vcpu = mnl_attr_nest_start(nlh, HOSTACCT_A_KVM_VCPU);
+	mnl_attr_put_u32(nlh, HOSTACCT_A_VCPU_ID, 7);
+	mnl_attr_put_u32(nlh, HOSTACCT_A_VCPU_TID, 4248);
+	put_u64(nlh, HOSTACCT_A_VCPU_CPU_NS, B + 19);
+	put_u64(nlh, HOSTACCT_A_VCPU_GUEST_NS, B + 20);
+	put_u64(nlh, HOSTACCT_A_VCPU_HALT_POLL_NS, B + 21);
+	mnl_attr_nest_end(nlh, vcpu);
+	mnl_attr_nest_end(nlh, kvm);
+	return nlh;
+}
+
+/* Split a CSV line into at most @max fields (quotes understood). */
+static int csv_split(const char *line, char fields_out[][128], int max)
+{
+	int n = 0, k = 0;
+	bool q = false;
+
+	for (; *line && *line != '\n' && n < max; line++) {
+		if (q && *line == '"' && line[1] == '"') {
+			fields_out[n][k++] = '"';
+			line++;
+		} else if (*line == '"') {
+			q = !q;
+		} else if (!q && *line == ',') {
+			fields_out[n++][k] = 0;
+			k = 0;
+		} else if (k < 127) {
+			fields_out[n][k++] = *line;
+		}
+	}
+	fields_out[n][k] = 0;
+	return n + 1;
+}
+
+/* Split a table line on runs of two or more blanks. */
+static int table_split(const char *line, char cells[][128], int max)
+{
+	int n = 0, k = 0;
+
+	while (*line == ' ')
+		line++;
+	for (; *line && *line != '\n' && n < max; line++) {
+		if (line[0] == ' ' && line[1] == ' ') {
+			if (k) {
+				cells[n++][k] = 0;
+				k = 0;
+			}
+			continue;
+		}
+		if (k < 127 && !(line[0] == ' ' && !k))
+			cells[n][k++] = *line;
+	}
+	if (k)
+		cells[n++][k] = 0;
+	return n;
+}
+
+TEST(field_mapping_every_format)
+{
+	static char hdrs[64][128], cells[64][128];
+	char buf[8192], *json, *table, *csv, *prom, *nl, want[64], *p;
+	struct json_object *root, *o, *v, *vc;
+	struct ha_snap s = { 0 };
 	struct ha_workload w;
+	int nh, nc, i, k;
+	size_t n;
+	FILE *f;
 
-	ASSERT_EQ(0, ha_parse_workload(vm_message(buf), &w));
+	ASSERT_EQ(0, ha_parse_workload(full_message(buf), &w));
 
+	/* JSON: every key, its exact value */
 	json = render(HA_FMT_JSON, &w);
-	/* numbers are numbers, units are in the keys, vCPUs are listed */
-	EXPECT_NE(NULL, strstr(json, "\"cpu_ns\":3000000000"));
-	EXPECT_NE(NULL, strstr(json, "\"class\":\"kvm\""));
-	EXPECT_NE(NULL, strstr(json, "\"name\":\"qemu, \\\"x\\\"\""));
-	EXPECT_NE(NULL, strstr(json, "\"guest_mem_bytes\":268435456"));
-	EXPECT_NE(NULL, strstr(json, "\"mem_cgroup_bytes\":null"));
-	EXPECT_NE(NULL, strstr(json, "\"tid\":101"));
-	EXPECT_EQ('[', json[0]);
+	root = json_tokener_parse(json);
+	ASSERT_NE(NULL, root) TH_LOG("%s", json);
+	ASSERT_EQ(1, json_object_array_length(root));
+	o = json_object_array_get_idx(root, 0);
+	for (n = 0; n < sizeof(fields) / sizeof(fields[0]); n++) {
+		ASSERT_TRUE(json_object_object_get_ex(o, fields[n].key, &v))
+			TH_LOG("no key %s", fields[n].key);
+		EXPECT_EQ(fields[n].val, json_object_get_uint64(v))
+			TH_LOG("%s", fields[n].key);
+	}
+	ASSERT_TRUE(json_object_object_get_ex(o, "class", &v));
+	EXPECT_STREQ("kvm", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "name", &v));
+	EXPECT_STREQ(NAME, json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "cgroup_path", &v));
+	EXPECT_STREQ(CGPATH, json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "kvm_vcpus", &v));
+	ASSERT_EQ(1, json_object_array_length(v));
+	vc = json_object_array_get_idx(v, 0);
+	ASSERT_TRUE(json_object_object_get_ex(vc, "tid", &v));
+	EXPECT_EQ(4248, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(vc, "cpu_ns", &v));
+	EXPECT_EQ(B + 19, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(vc, "guest_ns", &v));
+	EXPECT_EQ(B + 20, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(vc, "halt_poll_ns", &v));
+	EXPECT_EQ(B + 21, json_object_get_uint64(v));
+	json_object_put(root);
 
-	table = render(HA_FMT_TABLE, &w);
-	EXPECT_NE(NULL, strstr(table, "CLASS"));
-	EXPECT_NE(NULL, strstr(table, "3.00"));		/* CPU seconds */
-	EXPECT_NE(NULL, strstr(table, "256M"));		/* guest RAM */
-	EXPECT_NE(NULL, strstr(table, "64M"));		/* RSS */
-	EXPECT_EQ(NULL, strstr(table, "tid"));		/* JSON-only detail */
-	/* header and row have the same width up to the name column */
-	EXPECT_EQ(strstr(table, "NAME") - table,
-		  strstr(table, "qemu") - (strchr(table, '\n') + 1));
-
+	/* CSV: the same keys in the header, the same exact values below */
 	csv = render(HA_FMT_CSV, &w);
-	EXPECT_EQ(0, strncmp(csv, "class,id,nr_procs,nr_threads,cpu_ns,", 36));
-	EXPECT_NE(NULL, strstr(csv, "kvm,4242,0,5,3.00,67108864,2,268435456,,"));
-	EXPECT_NE(NULL, strstr(csv, "\"qemu, \"\"x\"\"\""));
+	nl = strchr(csv, '\n');
+	ASSERT_NE(NULL, nl);
+	nh = csv_split(csv, hdrs, 64);
+	nc = csv_split(nl + 1, cells, 64);
+	EXPECT_EQ(nh, nc);
+	for (n = 0; n < sizeof(fields) / sizeof(fields[0]); n++) {
+		for (i = 0; i < nh && strcmp(hdrs[i], fields[n].key); i++)
+			;
+		ASSERT_LT(i, nh) TH_LOG("no CSV column %s", fields[n].key);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)fields[n].val);
+		EXPECT_STREQ(want, cells[i]) TH_LOG("CSV %s", fields[n].key);
+	}
+	for (i = 0; i < nh && strcmp(hdrs[i], "name"); i++)
+		;
+	ASSERT_LT(i, nh);
+	EXPECT_STREQ(NAME, cells[i]);
 
+	/* table: each column under its header, in human units */
+	table = render(HA_FMT_TABLE, &w);
+	nl = strchr(table, '\n');
+	ASSERT_NE(NULL, nl);
+	nh = table_split(table, hdrs, 64);
+	nc = table_split(nl + 1, cells, 64);
+	EXPECT_EQ(nh, nc) TH_LOG("%s", table);
+	for (n = 0; n < sizeof(fields) / sizeof(fields[0]); n++) {
+		if (!fields[n].hdr)
+			continue;
+		for (i = 0; i < nh && strcmp(hdrs[i], fields[n].hdr); i++)
+			;
+		ASSERT_LT(i, nh) TH_LOG("no column %s", fields[n].hdr);
+		if (!strcmp(fields[n].hdr, "CPU(s)"))
+			ha_fmt_seconds(want, sizeof(want), fields[n].val);
+		else if (strstr(fields[n].key, "_bytes"))
+			ha_fmt_bytes(want, sizeof(want), fields[n].val);
+		else
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)fields[n].val);
+		EXPECT_STREQ(want, cells[i]) TH_LOG("column %s", fields[n].hdr);
+	}
+
+	/* Prometheus: each family with this workload's labels, exactly */
+	s.wl.w = &w;
+	s.wl.n = 1;
+	s.cg = calloc(1, sizeof(*s.cg));
+	s.host.nr_cpus = 1;
+	prom = NULL;
+	f = open_memstream(&prom, &n);
+	ha_prom_write(f, &s);
+	fclose(f);
+	for (k = 0; k < (int)(sizeof(fields) / sizeof(fields[0])); k++) {
+		char series[256];
+
+		if (!fields[k].prom)
+			continue;
+		snprintf(series, sizeof(series), "\n%s{class=\"kvm\",id=\"4242\",", fields[k].prom);
+		p = strstr(prom, series);
+		ASSERT_NE(NULL, p) TH_LOG("no series %s", fields[k].prom);
+		p = strchr(p + 1, '}');
+		ASSERT_NE(NULL, p);
+		if (fields[k].prom_ns)
+			snprintf(want, sizeof(want), "} %llu.%09llu\n",
+				 (unsigned long long)(fields[k].val / 1000000000ULL),
+				 (unsigned long long)(fields[k].val % 1000000000ULL));
+		else
+			snprintf(want, sizeof(want), "} %llu\n",
+				 (unsigned long long)fields[k].val);
+		EXPECT_EQ(0, strncmp(p, want, strlen(want)))
+			TH_LOG("%s: want '%s'", fields[k].prom, want);
+	}
+	free(s.cg);
+	free(prom);
 	free(json);
 	free(table);
 	free(csv);
 	ha_workload_free(&w);
+}
+
+/* ---- rates between two snapshots (rates.c) ---- */
+
+static struct ha_workload wl(uint32_t class, uint64_t id, uint64_t start,
+			     uint64_t cpu)
+{
+	struct ha_workload w;
+
+	memset(&w, 0, sizeof(w));
+	w.class = class;
+	w.id = id;
+	w.start_ns = start;
+	w.cpu_ns = cpu;
+	w.has_cpu = true;
+	return w;
+}
+
+static int cmp_wl(const void *a, const void *b)
+{
+	const struct ha_workload *x = a, *y = b;
+
+	if (x->class != y->class)
+		return x->class < y->class ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A snapshot at @ts of @n workloads (kept sorted, as ha_snap_take does). */
+static void snap(struct ha_snap *s, uint64_t ts, struct ha_workload *w, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	s->host.timestamp_ns = ts;
+	s->host.nr_cpus = 4;
+	if (n)
+		qsort(w, n, sizeof(*w), cmp_wl);
+	s->wl.w = w;
+	s->wl.n = n;
+	s->cg = calloc(n + 1, sizeof(*s->cg));
+}
+
+#define S 1000000000ULL
+
+TEST(rates_identity_and_interval)
+{
+	struct ha_workload a[4], b[5];
+	struct ha_snap sa, sb;
+	struct ha_interval iv;
+	size_t i;
+
+	/* t = 100 s and 110 s */
+	a[0] = wl(HOSTACCT_CLASS_NATIVE, 10, 5 * S, 20 * S);	/* runs on */
+	a[1] = wl(HOSTACCT_CLASS_NATIVE, 11, 6 * S, 30 * S);	/* becomes a VMM */
+	a[2] = wl(HOSTACCT_CLASS_NATIVE, 12, 7 * S, 40 * S);	/* exits, pid reused */
+	a[3] = wl(HOSTACCT_CLASS_NATIVE, 13, 8 * S, 50 * S);	/* exits */
+	b[0] = wl(HOSTACCT_CLASS_NATIVE, 10, 5 * S, 25 * S);
+	b[1] = wl(HOSTACCT_CLASS_KVM, 11, 6 * S, 32 * S);
+	b[2] = wl(HOSTACCT_CLASS_NATIVE, 12, 105 * S, 3 * S);	/* new, same pid */
+	b[3] = wl(HOSTACCT_CLASS_NATIVE, 14, 102 * S, 4 * S);	/* new */
+	b[4] = wl(HOSTACCT_CLASS_CONTAINER, 99, 1 * S, 7 * S);	/* new container */
+	snap(&sa, 100 * S, a, 4);
+	snap(&sb, 110 * S, b, 5);
+	ha_interval_init(&iv, &sa, &sb);
+	EXPECT_EQ(10.0, iv.secs);
+
+	for (i = 0; i < sb.wl.n; i++) {
+		const struct ha_workload *w = &sb.wl.w[i];
+		double cpus = ha_wl_cpus(&iv, w);
+
+		switch (w->id) {
+		case 10:	/* delta: 5 s in 10 s */
+			EXPECT_EQ(0.5, cpus);
+			break;
+		case 11:	/* changed class: starts from zero, not 32 s */
+			EXPECT_EQ(0.0, cpus);
+			break;
+		case 12:	/* a new process on a reused pid: its whole 3 s */
+			EXPECT_EQ(0.3, cpus);
+			break;
+		case 14:
+			EXPECT_EQ(0.4, cpus);
+			break;
+		case 99:	/* older than the interval, not in it before */
+			EXPECT_EQ(0.0, cpus);
+			break;
+		}
+	}
+
+	/* since boot: each workload over its own life */
+	ha_interval_init(&iv, NULL, &sb);
+	for (i = 0; i < sb.wl.n; i++)
+		if (sb.wl.w[i].id == 10)
+			EXPECT_EQ(25.0 / 105, ha_wl_cpus(&iv, &sb.wl.w[i]));
+	free(sa.cg);
+	free(sb.cg);
+}
+
+TEST(rates_vm_and_container)
+{
+	struct ha_workload a[2], b[2];
+	struct ha_snap sa, sb;
+	struct ha_interval iv;
+	struct ha_vm_rates v;
+	struct ha_ctr_rates c;
+
+	a[0] = wl(HOSTACCT_CLASS_KVM, 20, 1 * S, 10 * S);
+	a[0].kvm.vcpu_ns = 8 * S;
+	a[0].kvm.halt_poll_ns = 1 * S;
+	a[0].kvm.guest_ns = 6 * S;
+	a[0].kvm.overhead_ns = 4 * S;
+	b[0] = a[0];
+	b[0].cpu_ns = 14 * S;
+	b[0].kvm.vcpu_ns = 11 * S;	/* +3 s of vCPU threads */
+	b[0].kvm.halt_poll_ns = 2 * S;	/* +1 s of it polling */
+	b[0].kvm.guest_ns = 7 * S;
+	b[0].kvm.overhead_ns = 7 * S;
+	a[1] = wl(HOSTACCT_CLASS_CONTAINER, 30, 1 * S, 100 * S);
+	a[1].cs.ok = true;
+	a[1].cs.nr_throttled = 10;
+	a[1].cs.throttled_usec = 2000000;
+	b[1] = a[1];
+	b[1].cpu_ns = 102 * S;
+	b[1].cs.nr_throttled = 30;
+	b[1].cs.throttled_usec = 3500000;
+	snap(&sa, 100 * S, a, 2);
+	snap(&sb, 104 * S, b, 2);
+	ha_interval_init(&iv, &sa, &sb);
+
+	v = ha_vm_rates(&iv, &sb.wl.w[0]);
+	EXPECT_EQ(1.0, v.cpus);
+	EXPECT_EQ(0.5, v.busy);		/* (3 - 1) / 4 */
+	EXPECT_EQ(0.25, v.halt_poll);
+	EXPECT_EQ(0.25, v.guest);
+	EXPECT_EQ(0.75, v.overhead);
+	c = ha_ctr_rates(&iv, &sb.wl.w[1]);
+	EXPECT_EQ(0.5, c.cpus);
+	EXPECT_EQ(20, c.throttled_periods);
+	EXPECT_EQ(1.5, c.throttled_s);
+	free(sa.cg);
+	free(sb.cg);
+}
+
+TEST(rates_host_split_adds_up)
+{
+	struct ha_snap sa, sb;
+	struct ha_interval iv;
+	struct ha_split sp;
+	double sum;
+
+	snap(&sa, 100 * S, NULL, 0);
+	snap(&sb, 110 * S, NULL, 0);
+	sa.host.nr_cpus = sb.host.nr_cpus = 4;
+	sb.host.cls[HOSTACCT_CLASS_KERNEL].cpu_ns = 1 * S;
+	sb.host.cls[HOSTACCT_CLASS_NATIVE].cpu_ns = 10 * S;
+	sb.host.cls[HOSTACCT_CLASS_KVM].cpu_ns = 5 * S;
+	sb.host.cls[HOSTACCT_CLASS_CONTAINER].cpu_ns = 4 * S;
+	sb.host.cpu[HA_CPU_IDLE] = 15 * S;
+	sb.host.cpu[HA_CPU_IOWAIT] = 3 * S;
+	sb.host.cpu[HA_CPU_IRQ] = 1 * S;	/* not apart: inside tasks' time */
+	sb.host.sample_ns = S / 10;
+	sa.host.sample_ns = S / 10;
+	ha_interval_init(&iv, &sa, &sb);
+	ha_host_split(&iv, &sp);
+	EXPECT_EQ(0.1, sp.cls[HOSTACCT_CLASS_KERNEL]);
+	EXPECT_EQ(1.0, sp.cls[HOSTACCT_CLASS_NATIVE]);
+	EXPECT_EQ(1.8, sp.idle);
+	EXPECT_EQ(0.0, sp.irq);
+	sum = sp.cls[1] + sp.cls[2] + sp.cls[3] + sp.cls[4] + sp.idle + sp.no_task;
+	EXPECT_TRUE(sum > 3.999999 && sum < 4.000001);
+	/* 4 CPUs - 2.0 in classes - 1.8 idle */
+	EXPECT_TRUE(sp.no_task > 0.199999 && sp.no_task < 0.200001);
+	EXPECT_TRUE(sp.uncertainty > 0.039999 && sp.uncertainty < 0.040001);
+
+	/* with irq time apart, it is a row of its own */
+	sb.host.irq_apart = true;
+	ha_host_split(&iv, &sp);
+	EXPECT_EQ(0.1, sp.irq);
+	EXPECT_TRUE(sp.no_task > 0.099999 && sp.no_task < 0.100001);
 }
 
 TEST(cgroup_path_resolution)
