@@ -7,6 +7,9 @@
  *
  *   hostacct_bench dump  [--reps N]        raw WORKLOAD_GET dump, messages
  *                                          received and dropped
+ *   hostacct_bench floor [--reps N]        one read of the floor module's
+ *                                          debugfs file: a bare walk of the
+ *                                          same tasks (selftests/floor)
  *   hostacct_bench procfs [--reps N]       a procfs collector as monitoring
  *                                          tools do it: stat, status, cgroup
  *                                          and an fd scan for kvm-vm, per
@@ -121,6 +124,33 @@ static int bench_dump(int reps)
 	}
 	printf("method=dump cpu_ms=%.3f workloads=%ld\n", median(v, reps), msgs);
 	hc_close(&h);
+	return 0;
+}
+
+/* The floor: a bare walk of all tasks, in the kernel (selftests/floor). */
+static int bench_floor(int reps)
+{
+	char buf[256];
+	double v[64];
+	int fd, i;
+	ssize_t n = 0;
+
+	for (i = -1; i < reps; i++) {	/* one warm-up */
+		double t0 = cpu_now_ms();
+
+		fd = open("/sys/kernel/debug/hostacct_floor", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (i >= 0)
+			v[i] = cpu_now_ms() - t0;
+		if (n <= 0)
+			return 1;
+	}
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	printf("method=floor cpu_ms=%.3f %s\n", median(v, reps), buf);
 	return 0;
 }
 
@@ -308,6 +338,8 @@ int main(int argc, char **argv)
 		return bench_dump(reps);
 	if (!strcmp(mode, "procfs"))
 		return bench_procfs(reps);
+	if (!strcmp(mode, "floor"))
+		return bench_floor(reps);
 	if (!strcmp(mode, "cmd") && optind < argc)
 		return bench_cmd(reps, argv + optind);
 	if (!strcmp(mode, "forkexit"))

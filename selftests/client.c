@@ -15,6 +15,9 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
+#include <linux/taskstats.h>
+#include <netlink/genl/ctrl.h>
+
 #include "client.h"
 
 #ifndef SOL_NETLINK
@@ -174,11 +177,22 @@ int hc_talk_raw(struct hc *h, const void *buf, size_t len, hc_cb cb, void *arg)
 	return hc_recv(h, nlh->nlmsg_seq, cb, arg);
 }
 
+static uint64_t u64_or0(struct nlattr *a)
+{
+	return a ? nla_get_u64(a) : 0;
+}
+
+static uint32_t u32_or0(struct nlattr *a)
+{
+	return a ? nla_get_u32(a) : 0;
+}
+
 static int hc_host_cb(struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[HOSTACCT_A_HOST_MAX + 1];
 	struct hc_host *host = arg;
-	int i;
+	struct nlattr *a;
+	int i, rem;
 
 	if (genlmsg_parse(nlh, 0, tb, HOSTACCT_A_HOST_MAX, NULL))
 		return -1;
@@ -199,34 +213,62 @@ static int hc_host_cb(struct nlmsghdr *nlh, void *arg)
 		host->mem_free = nla_get_u64(tb[HOSTACCT_A_HOST_MEM_FREE_BYTES]);
 	if (tb[HOSTACCT_A_HOST_MEM_AVAILABLE_BYTES])
 		host->mem_available = nla_get_u64(tb[HOSTACCT_A_HOST_MEM_AVAILABLE_BYTES]);
+	if (tb[HOSTACCT_A_HOST_SAMPLE_NS])
+		host->sample_ns = nla_get_u64(tb[HOSTACCT_A_HOST_SAMPLE_NS]);
+	host->irq_apart = tb[HOSTACCT_A_HOST_IRQ_TIME_APART];
+	host->steal_apart = tb[HOSTACCT_A_HOST_STEAL_TIME_APART];
 	for (i = 0; i < 10; i++) {
 		int a = HOSTACCT_A_HOST_CPU_USER_NS + i;
 
 		if (tb[a])
 			host->cpu[i] = nla_get_u64(tb[a]);
 	}
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct nlattr *cb[HOSTACCT_A_CLASS_STATS_MAX + 1];
+		struct hc_class *c;
+		uint32_t class;
+
+		if (nla_type(a) != HOSTACCT_A_HOST_CLASS_STATS)
+			continue;
+		if (nla_parse_nested(cb, HOSTACCT_A_CLASS_STATS_MAX, a, NULL) ||
+		    !cb[HOSTACCT_A_CLASS_STATS_CLASS])
+			return -1;
+		class = nla_get_u32(cb[HOSTACCT_A_CLASS_STATS_CLASS]);
+		if (class < HOSTACCT_CLASS_KERNEL || class > HOSTACCT_CLASS_MAX)
+			continue;
+		c = &host->cls[class];
+		c->cpu_ns = u64_or0(cb[HOSTACCT_A_CLASS_STATS_CPU_NS]);
+		c->exited_ns = u64_or0(cb[HOSTACCT_A_CLASS_STATS_EXITED_CPU_NS]);
+		c->nr_workloads = u32_or0(cb[HOSTACCT_A_CLASS_STATS_NR_WORKLOADS]);
+		c->nr_procs = u32_or0(cb[HOSTACCT_A_CLASS_STATS_NR_PROCS]);
+		c->nr_threads = u32_or0(cb[HOSTACCT_A_CLASS_STATS_NR_THREADS]);
+		host->nr_classes++;
+	}
 	return 0;
 }
 
-int hc_host_get(struct hc *h, struct hc_host *host)
+static int hc_host_get_flags(struct hc *h, struct hc_host *host, bool sync)
 {
 	struct nl_msg *msg = hc_msg(h, HOSTACCT_CMD_HOST_GET, 0);
 	int ret;
 
+	if (sync)
+		nla_put_flag(msg, HOSTACCT_A_HOST_SYNC);
 	ret = hc_talk(h, msg, hc_host_cb, host);
 	if (!ret && h->nmsgs != 1)
 		return -EBADMSG;
 	return ret;
 }
 
-static uint64_t u64_or0(struct nlattr *a)
+int hc_host_get(struct hc *h, struct hc_host *host)
 {
-	return a ? nla_get_u64(a) : 0;
+	return hc_host_get_flags(h, host, false);
 }
 
-static uint32_t u32_or0(struct nlattr *a)
+int hc_host_get_sync(struct hc *h, struct hc_host *host)
 {
-	return a ? nla_get_u32(a) : 0;
+	return hc_host_get_flags(h, host, true);
 }
 
 static void hc_parse_kvm(struct nlattr *nest, struct hc_wl *w)
@@ -249,10 +291,12 @@ static void hc_parse_kvm(struct nlattr *nest, struct hc_wl *w)
 		struct nlattr *vb[HOSTACCT_A_VCPU_MAX + 1];
 		struct hc_vcpu *v;
 
-		if (nla_type(a) != HOSTACCT_A_KVM_VCPU || w->nr_vcpu_entries >= 64)
+		if (nla_type(a) != HOSTACCT_A_KVM_VCPU)
 			continue;
+		if (w->nr_vcpu_entries++ >= 64)
+			continue;	/* counted, not kept */
 		nla_parse_nested(vb, HOSTACCT_A_VCPU_MAX, a, NULL);
-		v = &w->vcpus[w->nr_vcpu_entries++];
+		v = &w->vcpus[w->nr_vcpu_entries - 1];
 		v->id = u32_or0(vb[HOSTACCT_A_VCPU_ID]);
 		v->tid = u32_or0(vb[HOSTACCT_A_VCPU_TID]);
 		v->cpu_ns = u64_or0(vb[HOSTACCT_A_VCPU_CPU_NS]);
@@ -284,6 +328,7 @@ int hc_parse_wl(struct nlmsghdr *nlh, struct hc_wl *w)
 	w->nr_procs = u32_or0(tb[HOSTACCT_A_WORKLOAD_NR_PROCS]);
 	w->nr_threads = u32_or0(tb[HOSTACCT_A_WORKLOAD_NR_THREADS]);
 	w->start_ns = u64_or0(tb[HOSTACCT_A_WORKLOAD_START_TIME_NS]);
+	w->has_cpu = tb[HOSTACCT_A_WORKLOAD_CPU_NS];
 	w->cpu_ns = u64_or0(tb[HOSTACCT_A_WORKLOAD_CPU_NS]);
 	w->user_ns = u64_or0(tb[HOSTACCT_A_WORKLOAD_CPU_USER_NS]);
 	w->system_ns = u64_or0(tb[HOSTACCT_A_WORKLOAD_CPU_SYSTEM_NS]);
@@ -322,11 +367,13 @@ static int hc_wls_cb(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int hc_dump(struct hc *h, uint32_t class_mask, uint32_t pid, uint64_t cgroup_id,
-	    struct hc_wls *out)
+static int hc_dump_flags(struct hc *h, uint32_t class_mask, uint32_t pid,
+			 uint64_t cgroup_id, bool exact, struct hc_wls *out)
 {
 	struct nl_msg *msg = hc_msg(h, HOSTACCT_CMD_WORKLOAD_GET, NLM_F_DUMP);
 
+	if (exact)
+		nla_put_flag(msg, HOSTACCT_A_WORKLOAD_EXACT_MEM);
 	if (class_mask)
 		nla_put_u32(msg, HOSTACCT_A_WORKLOAD_CLASS_MASK, class_mask);
 	if (pid)
@@ -334,6 +381,18 @@ int hc_dump(struct hc *h, uint32_t class_mask, uint32_t pid, uint64_t cgroup_id,
 	if (cgroup_id)
 		nla_put_u64(msg, HOSTACCT_A_WORKLOAD_CGROUP_ID, cgroup_id);
 	return hc_talk(h, msg, hc_wls_cb, out);
+}
+
+int hc_dump(struct hc *h, uint32_t class_mask, uint32_t pid, uint64_t cgroup_id,
+	    struct hc_wls *out)
+{
+	return hc_dump_flags(h, class_mask, pid, cgroup_id, false, out);
+}
+
+int hc_dump_exact(struct hc *h, uint32_t class_mask, uint32_t pid,
+		  uint64_t cgroup_id, struct hc_wls *out)
+{
+	return hc_dump_flags(h, class_mask, pid, cgroup_id, true, out);
 }
 
 static int hc_get_cb(struct nlmsghdr *nlh, void *arg)
@@ -368,4 +427,66 @@ struct hc_wl *hc_wls_find(struct hc_wls *l, uint32_t class, uint64_t id)
 		if (l->v[i].class == class && l->v[i].id == id)
 			return &l->v[i];
 	return NULL;
+}
+
+/* ---- taskstats: the kernel's unscaled tick samples of a thread group ---- */
+
+struct hc_ts_arg {
+	uint64_t utime_us, stime_us;
+	bool found;
+};
+
+static int hc_ts_cb(struct nl_msg *msg, void *data)
+{
+	struct nlattr *tb[TASKSTATS_TYPE_MAX + 1], *nest[TASKSTATS_TYPE_MAX + 1];
+	struct hc_ts_arg *a = data;
+	struct nlattr *agg;
+	struct taskstats *ts;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TASKSTATS_TYPE_MAX, NULL))
+		return NL_SKIP;
+	agg = tb[TASKSTATS_TYPE_AGGR_TGID] ?: tb[TASKSTATS_TYPE_AGGR_PID];
+	if (!agg || nla_parse_nested(nest, TASKSTATS_TYPE_MAX, agg, NULL) ||
+	    !nest[TASKSTATS_TYPE_STATS])
+		return NL_SKIP;
+	ts = nla_data(nest[TASKSTATS_TYPE_STATS]);
+	if (nla_len(nest[TASKSTATS_TYPE_STATS]) < (int)(offsetof(struct taskstats, ac_stime) +
+							  sizeof(ts->ac_stime)))
+		return NL_SKIP;
+	a->utime_us = ts->ac_utime;
+	a->stime_us = ts->ac_stime;
+	a->found = true;
+	return NL_OK;
+}
+
+int taskstats_tgid(pid_t tgid, uint64_t *utime_ns, uint64_t *stime_ns)
+{
+	struct hc_ts_arg a = { 0 };
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg;
+	int family, ret = -EIO;
+
+	if (!sk)
+		return -ENOMEM;
+	if (genl_connect(sk))
+		goto out;
+	family = genl_ctrl_resolve(sk, TASKSTATS_GENL_NAME);
+	if (family < 0)
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, hc_ts_cb, &a);
+	msg = nlmsg_alloc();
+	if (!msg)
+		goto out;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0,
+		    TASKSTATS_CMD_GET, TASKSTATS_VERSION);
+	nla_put_u32(msg, TASKSTATS_CMD_ATTR_TGID, tgid);
+	if (nl_send_auto(sk, msg) >= 0 && nl_recvmsgs_default(sk) >= 0 && a.found) {
+		*utime_ns = a.utime_us * 1000;
+		*stime_ns = a.stime_us * 1000;
+		ret = 0;
+	}
+	nlmsg_free(msg);
+out:
+	nl_socket_free(sk);
+	return ret;
 }

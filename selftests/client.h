@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -40,13 +41,21 @@ int hc_talk(struct hc *h, struct nl_msg *msg, hc_cb cb, void *arg);
 int hc_talk_raw(struct hc *h, const void *buf, size_t len, hc_cb cb, void *arg);
 
 /* Parsed replies */
+struct hc_class {
+	uint64_t cpu_ns, exited_ns;
+	uint32_t nr_workloads, nr_procs, nr_threads;
+};
+
 struct hc_host {
 	char release[65];
 	char module_version[32];
-	uint64_t timestamp_ns;
+	uint64_t timestamp_ns, sample_ns;
 	uint32_t nr_cpus;
 	uint64_t mem_total, mem_free, mem_available;
 	uint64_t cpu[10];	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	bool irq_apart, steal_apart;
+	int nr_classes;		/* class-stats nests seen */
+	struct hc_class cls[HOSTACCT_CLASS_MAX + 1];
 };
 
 struct hc_vcpu {
@@ -63,6 +72,7 @@ struct hc_wl {
 	char cgroup_path[1024];
 	uint64_t container_id;
 	uint32_t nr_procs, nr_threads;
+	bool has_cpu;
 	uint64_t start_ns, cpu_ns, user_ns, system_ns, guest_ns;
 	uint64_t rss_anon, rss_file, rss_shmem, swap;
 	bool has_mem_cgroup;
@@ -71,7 +81,7 @@ struct hc_wl {
 	uint32_t nr_vms, nr_vcpus;
 	uint64_t guest_mem, guest_resident, vcpu_ns, kvm_guest_ns;
 	uint64_t overhead_ns, halt_poll_ns;
-	int nr_vcpu_entries;
+	int nr_vcpu_entries;	/* all of them, also those not kept below */
 	struct hc_vcpu vcpus[64];
 };
 
@@ -81,13 +91,24 @@ struct hc_wls {
 };
 
 int hc_host_get(struct hc *h, struct hc_host *host);
+/* HOST_GET with SYNC: processes reaped before it are charged first */
+int hc_host_get_sync(struct hc *h, struct hc_host *host);
 int hc_parse_wl(struct nlmsghdr *nlh, struct hc_wl *w);
 /* Dump with optional filters (0 = none); appends to @out. */
 int hc_dump(struct hc *h, uint32_t class_mask, uint32_t pid, uint64_t cgroup_id,
 	    struct hc_wls *out);
+/* The same with exact RSS counters (HOSTACCT_A_WORKLOAD_EXACT_MEM). */
+int hc_dump_exact(struct hc *h, uint32_t class_mask, uint32_t pid,
+		  uint64_t cgroup_id, struct hc_wls *out);
 /* Do request: one workload by class and id. */
 int hc_get(struct hc *h, uint32_t class, uint64_t id, struct hc_wl *w);
 void hc_wls_free(struct hc_wls *l);
 struct hc_wl *hc_wls_find(struct hc_wls *l, uint32_t class, uint64_t id);
+
+/*
+ * The kernel's own unscaled tick samples of a thread group's user and
+ * system time (taskstats, in µs): what the module's split scales.
+ */
+int taskstats_tgid(pid_t tgid, uint64_t *utime_ns, uint64_t *stime_ns);
 
 #endif

@@ -15,13 +15,15 @@
  *	attribute payload must not look like a kernel address, every string
  *	must be NUL-terminated within its attribute.
  *
- *   hostacct_fuzz dumps [--seconds S] [--threads T]
+ *   hostacct_fuzz dumps [--threads T]    until SIGTERM, and until every
+ *                                          thread completed a dump
  *	Dump loops: every dump must list each (class, id) at most once.
  *	Tolerates the module going away and coming back (ENOENT, EOPNOTSUPP).
  */
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -46,7 +48,6 @@ static atomic_long sent, answered, abandoned, dump_errors, dumps_done;
 #define NR_ERRNO	140
 static atomic_long errs[NR_ERRNO];
 static atomic_long dump_errs[NR_ERRNO];	/* failed dumps by errno */
-static int seconds = 30;
 
 static void hist_add(atomic_long *hist, int err)
 {
@@ -282,12 +283,24 @@ static void *fuzz_thread(void *arg)
 	return NULL;
 }
 
-/* Each dump lists each workload at most once. */
+static volatile sig_atomic_t dumps_stop;
+
+static void dumps_on_term(int sig)
+{
+	dumps_stop = 1;
+}
+
+/*
+ * Each dump lists each workload at most once. Runs until told to stop,
+ * and in any case until this thread completed a dump: a loop that never
+ * got a dump through proves nothing.
+ */
 static void *dump_thread(void *arg)
 {
-	time_t end = time(NULL) + seconds;
+	unsigned int seed = (unsigned int)(uintptr_t)&arg ^ (unsigned int)time(NULL);
+	long done = 0;
 
-	while (time(NULL) < end) {
+	while (!dumps_stop || !done) {
 		struct hc_wls l = { 0 };
 		struct hc h;
 		size_t i, j;
@@ -323,7 +336,14 @@ static void *dump_thread(void *arg)
 					atomic_fetch_add(&dump_errors, 1);
 				}
 		atomic_fetch_add(&dumps_done, 1);
+		done++;
 		hc_wls_free(&l);
+		/*
+		 * A moment between dumps, at a random phase per thread: a dump
+		 * holds the module, and an unload needs a moment when no dump
+		 * of the eight runs.
+		 */
+		usleep(rand_r(&seed) % 20000);
 	}
 	return NULL;
 }
@@ -430,7 +450,6 @@ int main(int argc, char **argv)
 		{ "messages", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
-		{ "seconds", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	pthread_t th[64];
@@ -446,12 +465,11 @@ int main(int argc, char **argv)
 		return 2;
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "m:t:s:S:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:t:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': total = atol(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'S': seconds = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -462,6 +480,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "scan"))
 		return scan();
 	if (!strcmp(mode, "dumps")) {
+		signal(SIGTERM, dumps_on_term);
+		signal(SIGINT, dumps_on_term);
 		for (i = 0; i < threads; i++)
 			pthread_create(&th[i], NULL, dump_thread, NULL);
 		for (i = 0; i < threads; i++)

@@ -41,6 +41,8 @@ echo "TAP version 13"
 # The tree vmtest.sh built the module in for this kernel (HA_BUILD/mod):
 # make finds everything up to date there instead of compiling under
 # emulation; the guest's writes land in its throwaway overlay.
+# the version the module and the tool carry, from the sources
+V=$(sed -n 's/^#define HOSTACCT_VERSION[[:space:]]*"\(.*\)"/\1/p' "$ROOT/kmod/hostacct.h")
 TREE="${HA_BUILD:-$ROOT}/mod"
 [ -f "$TREE/Makefile" ] || TREE=$ROOT
 S="$T/stage"
@@ -67,7 +69,7 @@ fi
 modinfo "$S/lib/modules/$rel/updates/hostacct.ko" >"$T/modinfo" 2>&1
 echo "# modinfo of the installed module:"
 sed 's/^/#   /' "$T/modinfo"
-if grep -q '^version: *0\.1\.0' "$T/modinfo" && grep -q '^license: *GPL' "$T/modinfo" &&
+if grep -q "^version: *$V\$" "$T/modinfo" && grep -q '^license: *GPL' "$T/modinfo" &&
    grep -q "^vermagic: *$rel " "$T/modinfo" &&
    grep -q '^alias: *net-pf-16-proto-16-family-hostacct' "$T/modinfo"; then
 	ok "the installed module has version, license, vermagic and genl alias"
@@ -80,7 +82,7 @@ rmmod hostacct
 if make -s -C "$TREE" install KVER="$rel" >"$T/install2.log" 2>&1 &&
    modprobe hostacct && [ -d /sys/module/hostacct ] &&
    [ "$(modinfo -n hostacct)" = "/lib/modules/$rel/updates/hostacct.ko" ] &&
-   /usr/sbin/hostacct version | grep -q "kernel module *0.1.0"; then
+   /usr/sbin/hostacct version | grep -q "kernel module *$V"; then
 	ok "make install; modprobe hostacct loads the installed module"
 else
 	notok "make install; modprobe hostacct" "$(tail -n 10 "$T/install2.log")" \
@@ -113,10 +115,10 @@ if [ -z "$other" ]; then
 		"only $rel is installed; make check needs a 6.1.x and a 6.12.x kernel"
 else
 	make -s -C "$TREE" dkms-install DESTDIR="$T/dkms" >/dev/null 2>&1
-	cp -a "$T/dkms/usr/src/hostacct-0.1.0" /usr/src/
-	if dkms add hostacct/0.1.0 >"$T/dkms.log" 2>&1 &&
-	   dkms build hostacct/0.1.0 -k "$other" >>"$T/dkms.log" 2>&1; then
-		ko=$(find /var/lib/dkms/hostacct/0.1.0/"$other" -name 'hostacct.ko*' | head -n1)
+	cp -a "$T/dkms/usr/src/hostacct-$V" /usr/src/
+	if dkms add hostacct/$V >"$T/dkms.log" 2>&1 &&
+	   dkms build hostacct/$V -k "$other" >>"$T/dkms.log" 2>&1; then
+		ko=$(find /var/lib/dkms/hostacct/$V/"$other" -name 'hostacct.ko*' | head -n1)
 		if [ -n "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$other "; then
 			ok "dkms build for $other"
 		else
@@ -125,8 +127,8 @@ else
 	else
 		notok "dkms build for $other" "$(tail -n 15 "$T/dkms.log")"
 	fi
-	dkms remove hostacct/0.1.0 --all >/dev/null 2>&1
-	rm -rf /usr/src/hostacct-0.1.0
+	dkms remove hostacct/$V --all >/dev/null 2>&1
+	rm -rf /usr/src/hostacct-$V
 	echo "# dkms add + build took $(( $(date +%s) - t0 ))s"
 fi
 

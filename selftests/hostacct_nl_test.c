@@ -77,6 +77,35 @@ static void proc_stat_ns(uint64_t ns[10])
 		ns[i] = t[i] * (1000000000ULL / hz);
 }
 
+/*
+ * Whether the running kernel's configuration (/boot/config-RELEASE, or
+ * .config of its build tree) sets @opt=y; -1 if neither is there.
+ */
+static int kconfig_enabled(const char *opt)
+{
+	char path[160], line[256], want[96];
+	struct utsname uts;
+	int found = 0;
+	FILE *f;
+
+	if (uname(&uts))
+		return -1;
+	snprintf(path, sizeof(path), "/boot/config-%s", uts.release);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(path, sizeof(path), "/lib/modules/%s/build/.config",
+			 uts.release);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s=y\n", opt);
+	while (fgets(line, sizeof(line), f))
+		found |= !strcmp(line, want);
+	fclose(f);
+	return found;
+}
+
 TEST_F(nl, host_get_matches_procfs)
 {
 	static const char *const names[10] = {
@@ -124,6 +153,31 @@ TEST_F(nl, host_get_matches_procfs)
 	EXPECT_STREQ(version, host.module_version);
 	EXPECT_LE(boot0, host.timestamp_ns);
 	EXPECT_GE(boot1, host.timestamp_ns);
+	/* the sample's span lies inside the request's */
+	EXPECT_LE(host.sample_ns, boot1 - boot0);
+	EXPECT_EQ(HOSTACCT_CLASS_MAX, host.nr_classes);
+	for (i = HOSTACCT_CLASS_KERNEL; i <= HOSTACCT_CLASS_MAX; i++)
+		EXPECT_LE(host.cls[i].exited_ns, host.cls[i].cpu_ns);
+	/* this test process is one native workload, counted */
+	EXPECT_LE(1, host.cls[HOSTACCT_CLASS_NATIVE].nr_workloads);
+	EXPECT_LE(1, host.cls[HOSTACCT_CLASS_KERNEL].nr_workloads);
+	/* the kernel's configuration says whether irq, steal time are apart */
+	EXPECT_EQ(kconfig_enabled("CONFIG_IRQ_TIME_ACCOUNTING"), host.irq_apart);
+	EXPECT_EQ(kconfig_enabled("CONFIG_PARAVIRT_TIME_ACCOUNTING"),
+		  host.steal_apart);
+}
+
+/* SYNC is the one attribute HOST_GET takes, and it waits, then answers. */
+TEST_F(nl, host_get_sync)
+{
+	struct hc_host a, b;
+
+	ASSERT_EQ(0, hc_host_get(&self->h, &a));
+	ASSERT_EQ(0, hc_host_get_sync(&self->h, &b));
+	EXPECT_LT(a.timestamp_ns, b.timestamp_ns);
+	EXPECT_LE(a.cpu[3], b.cpu[3]);
+	EXPECT_LE(a.cls[HOSTACCT_CLASS_NATIVE].cpu_ns,
+		  b.cls[HOSTACCT_CLASS_NATIVE].cpu_ns);
 }
 
 /* Build a raw request: nlmsghdr + genlmsghdr + @attrs. */

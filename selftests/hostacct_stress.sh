@@ -66,9 +66,11 @@ mkdir -p "$CG"
 echo "+cpu +memory" >"$CG/cgroup.subtree_control"
 "$B/churn" >/tmp/stress-churn &
 pids+=($!)
+: >/tmp/stress-vms
 (
+	# a VM at a time, killed once it runs (its ready line) or soon after
 	while :; do
-		"$B/tinyvm" --vcpus 1 --mem-mb 16 --touch-mb 1 >/dev/null 2>&1 &
+		"$B/tinyvm" --vcpus 1 --mem-mb 16 --touch-mb 1 >>/tmp/stress-vms 2>&1 &
 		vm=$!
 		sleep 0.3
 		kill $vm 2>/dev/null
@@ -93,8 +95,7 @@ pids+=($!)
 sleep 1
 
 # --- 8 dump loops while the module is unloaded and loaded $cycles times
-dump_secs=$((cycles * 3 + 10))
-"$B/hostacct_fuzz" dumps --threads 8 --seconds "$dump_secs" >/tmp/stress-dumps 2>&1 &
+"$B/hostacct_fuzz" dumps --threads 8 >/tmp/stress-dumps 2>&1 &
 dp=$!
 pids+=("$dp")
 sleep 2
@@ -113,10 +114,13 @@ for i in $(seq "$cycles"); do
 	[ -d /sys/module/hostacct ] && break
 	insmod "$HOSTACCT_KO" || break
 	reloaded=$((reloaded + 1))
+	[ "$mode" = short ] && echo "# reload $reloaded at $(( $(date +%s) - start ))s; rmmod refused $busy times so far"
 	sleep 0.$((RANDOM % 5 + 1))
 done
 reload_secs=$(( $(date +%s) - start ))
 [ -d /sys/module/hostacct ] || insmod "$HOSTACCT_KO"
+# the loops stop once each has completed a dump with the module back
+kill -TERM "$dp"
 if [ "$reloaded" -eq "$cycles" ]; then
 	ok "module unloaded and loaded $cycles times under load"
 else
@@ -134,6 +138,12 @@ echo "# dumps: $(cat /tmp/stress-dumps)"
 kill "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null
 echo "# churn: $(grep 'done' /tmp/stress-churn)"
+vms=$(grep -c '^ready' /tmp/stress-vms)
+if [ "$vms" -ge 1 ] && ! grep -q 'tinyvm: ' /tmp/stress-vms; then
+	ok "$vms VMs created, run and destroyed under the reloads"
+else
+	notok "VMs created, run and destroyed under the reloads" "$(grep -v '^ready' /tmp/stress-vms | head -5)"
+fi
 
 # the family still answers after all this
 if "$here/../tools/hostacct/hostacct" show >/dev/null; then

@@ -40,6 +40,26 @@ static int close_to(double a, double b, double pct, double abs)
 	return d <= b * pct / 100.0 + abs;
 }
 
+/*
+ * How far an O(1) RSS counter may lag its exact value, in bytes (see
+ * kmod/compat.h): 6.2+ per-CPU counters hold up to batch - 1 pages per
+ * CPU, batch = max(32, 2 * CPUs); 6.1 threads cache up to 64 events.
+ */
+static double rss_lag_bytes(unsigned int threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long batch = cpus * 2 > 32 ? cpus * 2 : 32;
+	long page = sysconf(_SC_PAGESIZE);
+	long pcpu = (batch - 1) * cpus, split = 64L * threads;
+
+	return (double)(pcpu > split ? pcpu : split) * page;
+}
+
+static uint64_t rss_of(const struct hc_wl *w)
+{
+	return w->rss_anon + w->rss_file + w->rss_shmem;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	const uint64_t *x = a, *y = b;
@@ -88,21 +108,6 @@ static long ready_val(const struct fixture *f, const char *key)
 	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
 }
 
-static int start(struct fixture *f, const char *name, ...)
-{
-	char *argv[32];
-	va_list ap;
-	int i = 0;
-
-	argv[i++] = strdup(fixture_path(name));
-	va_start(ap, name);
-	while (i < 31 && (argv[i] = va_arg(ap, char *)))
-		i++;
-	va_end(ap);
-	argv[i] = NULL;
-	return fixture_start(f, argv);
-}
-
 static int container_start(struct fixture *f, const char *name, bool nested,
 			   const char *burn_ms)
 {
@@ -116,11 +121,11 @@ static int container_start(struct fixture *f, const char *name, bool nested,
 	 * a debug kernel) must stay well below 2 % of what the burner burns.
 	 */
 	if (nested)
-		return start(f, "container", "--cgroup", cg, "--cpu-max",
+		return fixture_run(f, "container", "--cgroup", cg, "--cpu-max",
 			     "50000 100000", "--mem-max", "268435456",
 			     "--nested", "--", burner, "--threads", "2",
 			     "--ms", burn_ms, NULL);
-	return start(f, "container", "--cgroup", cg, "--cpu-max",
+	return fixture_run(f, "container", "--cgroup", cg, "--cpu-max",
 		     "50000 100000", "--mem-max", "268435456", "--", burner,
 		     "--threads", "2", "--ms", burn_ms, NULL);
 }
@@ -158,18 +163,19 @@ FIXTURE_TEARDOWN(wl)
 TEST_F_TIMEOUT(wl, native_burner_matches_procfs, 120)
 {
 	uint64_t run, stat_ns, rss_kb, cgid;
-	unsigned long long starttime = 0;
+	struct hc_wls exact = { 0 };
 	unsigned int threads;
+	struct proc_stat ps;
+	struct hc_wl *w, *x;
 	struct fixture f;
-	struct hc_wl *w;
-	char path[64], buf[1024], *p;
-	int i;
 
-	ASSERT_EQ(0, start(&f, "burner", "--threads", "2", "--ms", "1000", NULL));
+	ASSERT_EQ(0, fixture_run(&f, "burner", "--threads", "2", "--ms", "1000", NULL));
 	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+	ASSERT_EQ(0, hc_dump_exact(&self->h, 0, f.pid, 0, &exact));
 	/* The burner sleeps now: its counters are frozen. */
 	ASSERT_EQ(0, proc_runtime_ns(f.pid, &run, &threads));
 	ASSERT_EQ(0, proc_stat_cputime_ns(f.pid, &stat_ns));
+	ASSERT_EQ(0, proc_stat_fields(f.pid, 0, &ps));
 	ASSERT_EQ(0, proc_status_kb(f.pid, "VmRSS", &rss_kb));
 
 	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_NATIVE, f.pid));
@@ -187,62 +193,84 @@ TEST_F_TIMEOUT(wl, native_burner_matches_procfs, 120)
 	       (unsigned long long)stat_ns);
 	EXPECT_TRUE(close_to(w->cpu_ns, run, 2, 0));
 	EXPECT_TRUE(close_to(w->cpu_ns, stat_ns, 2, 10e6));
+	/*
+	 * /proc/PID/stat splits the same runtime by the same tick samples
+	 * (cputime_adjust()); it prints each share truncated to a tick. Both
+	 * splits start from no earlier state here (nothing read the burner's
+	 * times before), so they agree up to that truncation.
+	 */
+	TH_LOG("user %llu / stat %llu, system %llu / stat %llu ns",
+	       (unsigned long long)w->user_ns, (unsigned long long)ps.utime_ns,
+	       (unsigned long long)w->system_ns, (unsigned long long)ps.stime_ns);
+	EXPECT_TRUE(close_to(w->user_ns, ps.utime_ns, 0, ps.tick_ns));
+	EXPECT_TRUE(close_to(w->system_ns, ps.stime_ns, 0, ps.tick_ns));
+	/* definitional: the shares add up to the precise runtime */
 	EXPECT_EQ(w->cpu_ns, w->user_ns + w->system_ns);
 	EXPECT_EQ(0, w->guest_ns);
-	TH_LOG("rss: hostacct %llu, VmRSS %llu kB",
-	       (unsigned long long)(w->rss_anon + w->rss_file + w->rss_shmem),
-	       (unsigned long long)rss_kb);
-	EXPECT_TRUE(close_to(w->rss_anon + w->rss_file + w->rss_shmem,
-			     rss_kb * 1024.0, 2, 0));
+	EXPECT_EQ(ps.guest_ns, w->guest_ns);
+
+	/* exact RSS as /proc/PID/status sums it; the O(1) read within its lag */
+	ASSERT_EQ(1, exact.n);
+	x = &exact.v[0];
+	TH_LOG("rss: exact %llu, O(1) %llu, VmRSS %llu kB, lag bound %.0f",
+	       (unsigned long long)rss_of(x), (unsigned long long)rss_of(w),
+	       (unsigned long long)rss_kb, rss_lag_bytes(threads));
+	EXPECT_TRUE(close_to(rss_of(x), rss_kb * 1024.0, 0, rss_lag_bytes(threads)));
+	EXPECT_TRUE(close_to(rss_of(w), rss_of(x), 0, rss_lag_bytes(threads)));
+	EXPECT_GE(rss_of(x), 1);
 	ASSERT_EQ(0, self_cgroup_id(&cgid));
 	EXPECT_EQ(cgid, w->cgroup_id);
 
 	/* start time: field 22 of /proc/PID/stat, in clock ticks */
-	snprintf(path, sizeof(path), "/proc/%d/stat", f.pid);
-	ASSERT_EQ(0, read_file_str(path, buf, sizeof(buf)));
-	p = strrchr(buf, ')') + 2;
-	for (i = 3; i < 22; i++)
-		p = strchr(p, ' ') + 1;
-	starttime = strtoull(p, NULL, 10);
 	EXPECT_TRUE(close_to(w->start_ns / (1e9 / sysconf(_SC_CLK_TCK)),
-			     starttime, 0, 1));
+			     ps.start_ticks, 0, 1));
+	hc_wls_free(&exact);
 	fixture_stop(&f);
 }
 
 TEST_F_TIMEOUT(wl, memory_toucher_matches_status, 120)
 {
 	uint64_t anon_kb, file_kb, shmem_kb;
+	struct hc_wls exact = { 0 };
+	struct hc_wl *w, *x;
 	struct fixture f;
-	struct hc_wl *w;
+	double lag;
 	glob_t g;
 
 	ASSERT_EQ(0, glob("/usr/src/linux-source-*.tar.xz", 0, NULL, &g));
-	ASSERT_EQ(0, start(&f, "toucher", "--anon-mb", "64", "--file",
+	ASSERT_EQ(0, fixture_run(&f, "toucher", "--anon-mb", "64", "--file",
 			   g.gl_pathv[0], "--file-mb", "32", "--shmem-mb", "16",
 			   NULL));
 	globfree(&g);
 	ASSERT_EQ(0, hc_dump(&self->h, BIT_CLASS(HOSTACCT_CLASS_NATIVE), 0, 0,
 			     &self->l));
+	ASSERT_EQ(0, hc_dump_exact(&self->h, 0, f.pid, 0, &exact));
 	ASSERT_EQ(0, proc_status_kb(f.pid, "RssAnon", &anon_kb));
 	ASSERT_EQ(0, proc_status_kb(f.pid, "RssFile", &file_kb));
 	ASSERT_EQ(0, proc_status_kb(f.pid, "RssShmem", &shmem_kb));
 
 	w = hc_wls_find(&self->l, HOSTACCT_CLASS_NATIVE, f.pid);
 	ASSERT_NE(NULL, w);
-	TH_LOG("anon %llu/%llu file %llu/%llu shmem %llu/%llu (hostacct/status)",
-	       (unsigned long long)w->rss_anon, (unsigned long long)anon_kb * 1024,
-	       (unsigned long long)w->rss_file, (unsigned long long)file_kb * 1024,
-	       (unsigned long long)w->rss_shmem, (unsigned long long)shmem_kb * 1024);
-	/*
-	 * What the fixture touched; 6.1 may not yet have synced up to 64
-	 * pages per thread of its split RSS counters (procfs neither).
-	 */
-	EXPECT_GE(w->rss_anon, 64 * MiB * 0.98);
-	EXPECT_GE(w->rss_file, 32 * MiB * 0.98);
-	EXPECT_GE(w->rss_shmem, 16 * MiB * 0.98);
-	EXPECT_TRUE(close_to(w->rss_anon, anon_kb * 1024.0, 2, 0));
-	EXPECT_TRUE(close_to(w->rss_file, file_kb * 1024.0, 2, 0));
-	EXPECT_TRUE(close_to(w->rss_shmem, shmem_kb * 1024.0, 2, 0));
+	ASSERT_EQ(1, exact.n);
+	x = &exact.v[0];
+	lag = rss_lag_bytes(w->nr_threads);
+	TH_LOG("anon %llu/%llu file %llu/%llu shmem %llu/%llu (exact/status), lag bound %.0f",
+	       (unsigned long long)x->rss_anon, (unsigned long long)anon_kb * 1024,
+	       (unsigned long long)x->rss_file, (unsigned long long)file_kb * 1024,
+	       (unsigned long long)x->rss_shmem, (unsigned long long)shmem_kb * 1024,
+	       lag);
+	/* what the fixture touched */
+	EXPECT_GE(x->rss_anon, 64 * MiB);
+	EXPECT_GE(x->rss_file, 32 * MiB);
+	EXPECT_GE(x->rss_shmem, 16 * MiB);
+	EXPECT_TRUE(close_to(x->rss_anon, anon_kb * 1024.0, 0, lag));
+	EXPECT_TRUE(close_to(x->rss_file, file_kb * 1024.0, 0, lag));
+	EXPECT_TRUE(close_to(x->rss_shmem, shmem_kb * 1024.0, 0, lag));
+	/* the O(1) read lags the exact one by at most its bound */
+	EXPECT_TRUE(close_to(w->rss_anon, x->rss_anon, 0, lag));
+	EXPECT_TRUE(close_to(w->rss_file, x->rss_file, 0, lag));
+	EXPECT_TRUE(close_to(w->rss_shmem, x->rss_shmem, 0, lag));
+	hc_wls_free(&exact);
 	fixture_stop(&f);
 }
 
@@ -283,11 +311,12 @@ static void check_container(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, count_of(l, HOSTACCT_CLASS_NATIVE, init));
 	EXPECT_EQ(1, count_of(l, HOSTACCT_CLASS_NATIVE, f.pid)); /* runtime */
 
-	TH_LOG("cpu: hostacct %llu ns, cpu.stat usage %llu us (%+.3f %%)",
-	       (unsigned long long)c->cpu_ns, (unsigned long long)usage_us,
-	       100.0 * ((double)c->cpu_ns - usage_us * 1e3) / (usage_us * 1e3));
-	EXPECT_GE(c->cpu_ns, 1480000000ULL);
-	EXPECT_TRUE(close_to(c->cpu_ns, usage_us * 1000.0, 2, 0));
+	/*
+	 * A container's CPU time is its cgroup's cpu.stat (the tool reads
+	 * it): the module sends none, rather than a second ledger.
+	 */
+	EXPECT_FALSE(c->has_cpu);
+	EXPECT_GE(usage_us, 1480000);
 	TH_LOG("memory.current %llu..%llu, hostacct %llu",
 	       (unsigned long long)mem0, (unsigned long long)mem1,
 	       (unsigned long long)c->mem_cgroup);
@@ -336,6 +365,58 @@ static int parse_tids(const char *ready, pid_t *tids, int max)
 	return n;
 }
 
+/*
+ * Until every thread of @pid is in stopped state (after a SIGSTOP: a vCPU
+ * thread stops only once it left the guest); the test's timeout bounds
+ * the wait.
+ */
+static int wait_stopped(pid_t pid)
+{
+	char path[300], buf[1024], *p;
+	struct dirent *d;
+	bool all;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	for (;;) {
+		dir = opendir(path);
+		if (!dir)
+			return -1;
+		all = true;
+		while (all && (d = readdir(dir))) {
+			char stat[600];
+
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(stat, sizeof(stat), "%s/%s/stat", path, d->d_name);
+			if (read_file_str(stat, buf, sizeof(buf)))
+				continue;
+			p = strrchr(buf, ')');
+			all = p && (p[2] == 'T' || p[2] == 't');
+		}
+		closedir(dir);
+		if (all)
+			return 0;
+		usleep(10000);
+	}
+}
+
+/* Until cgroup @cg reports "frozen 1" in cgroup.events. */
+static int wait_frozen(const char *cg)
+{
+	char path[256];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", cg);
+	for (;;) {
+		if (keyed_file_u64(path, "frozen", &v))
+			return -1;
+		if (v == 1)
+			return 0;
+		usleep(10000);
+	}
+}
+
 static uint64_t thread_runtime_ns(pid_t pid, pid_t tid)
 {
 	unsigned long long run = 0;
@@ -354,22 +435,26 @@ static uint64_t thread_runtime_ns(pid_t pid, pid_t tid)
 
 TEST_F_TIMEOUT(wl, kvm_vm_matches_fixture, 300)
 {
-	uint64_t vsum = 0, tick = 1000000000ULL / 250;
+	uint64_t vsum = 0, vmm_run, ram_rss, busy_run, ts_user, ts_sys;
+	double guest_want;
 	unsigned int threads;
+	struct proc_stat ps;
 	struct fixture f;
 	struct hc_wl *w;
 	pid_t tids[8];
-	int i, n, j;
+	int i, n;
 
-	if (access("/dev/kvm", R_OK | W_OK))
-		SKIP(return, "no /dev/kvm");
-	ASSERT_EQ(0, start(&f, "tinyvm", "--vcpus", "2", "--mem-mb", "256",
+	/* the manifest runs this program only where /dev/kvm exists */
+	ASSERT_EQ(0, access("/dev/kvm", R_OK | W_OK));
+	ASSERT_EQ(0, fixture_run(&f, "tinyvm", "--vcpus", "2", "--mem-mb", "256",
 			   "--touch-mb", "64", "--busy", "0", NULL));
 	n = parse_tids(f.ready, tids, 8);
 	ASSERT_EQ(2, n);
-	sleep(2);			/* vCPU 0 spins in the guest */
-	kill(f.pid, SIGSTOP);		/* freeze the counters */
-	usleep(200000);
+	/* vCPU 0 spins in the guest: wait until it ran 300 ms, then freeze */
+	while (thread_runtime_ns(f.pid, tids[0]) < 300000000ULL)
+		usleep(20000);
+	kill(f.pid, SIGSTOP);
+	ASSERT_EQ(0, wait_stopped(f.pid));
 
 	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
 	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KVM, f.pid));
@@ -379,10 +464,10 @@ TEST_F_TIMEOUT(wl, kvm_vm_matches_fixture, 300)
 	ASSERT_TRUE(w->has_kvm);
 	EXPECT_EQ(1, w->nr_vms);
 	EXPECT_EQ(2, w->nr_vcpus);
+	/* what the fixture configured: one slot of 256 MiB */
 	EXPECT_EQ(256 * MiB, w->guest_mem);
 	/* main + 2 vCPU threads (+ KVM's NX recovery worker since 6.7) */
-	ASSERT_EQ(0, proc_runtime_ns(f.pid, &vsum, &threads));
-	vsum = 0;
+	ASSERT_EQ(0, proc_runtime_ns(f.pid, &vmm_run, &threads));
 	EXPECT_EQ(threads, w->nr_threads);
 	EXPECT_LE(3, w->nr_threads);
 	ASSERT_EQ(2, w->nr_vcpu_entries);
@@ -391,24 +476,60 @@ TEST_F_TIMEOUT(wl, kvm_vm_matches_fixture, 300)
 		EXPECT_EQ(tids[i], w->vcpus[i].tid);
 		EXPECT_EQ(thread_runtime_ns(f.pid, tids[i]), w->vcpus[i].cpu_ns);
 		vsum += thread_runtime_ns(f.pid, tids[i]);
+		/* a vCPU's guest time is its thread's: field 43, in ticks */
+		ASSERT_EQ(0, proc_stat_fields(f.pid, tids[i], &ps));
+		EXPECT_TRUE(close_to(w->vcpus[i].guest_ns, ps.guest_ns, 0, ps.tick_ns));
 	}
-	TH_LOG("guest %llu ns, vCPU threads %llu ns, VMM %llu ns, overhead %llu ns, resident %llu of %llu",
-	       (unsigned long long)w->kvm_guest_ns, (unsigned long long)vsum,
-	       (unsigned long long)w->cpu_ns, (unsigned long long)w->overhead_ns,
+	busy_run = thread_runtime_ns(f.pid, tids[0]);
+	ASSERT_EQ(0, proc_stat_fields(f.pid, 0, &ps));
+	ASSERT_EQ(0, smaps_rss_of_size(f.pid, 256 * 1024, &ram_rss));
+	TH_LOG("guest %llu ns (field 43: %llu), busy vCPU %llu ns, VMM %llu ns (schedstat %llu), overhead %llu ns",
+	       (unsigned long long)w->kvm_guest_ns, (unsigned long long)ps.guest_ns,
+	       (unsigned long long)busy_run, (unsigned long long)w->cpu_ns,
+	       (unsigned long long)vmm_run, (unsigned long long)w->overhead_ns);
+	TH_LOG("resident %llu of %llu, guest RAM mapping's Rss (smaps) %llu",
 	       (unsigned long long)w->guest_resident,
-	       (unsigned long long)w->guest_mem);
+	       (unsigned long long)w->guest_mem, (unsigned long long)ram_rss);
 	EXPECT_EQ(vsum, w->vcpu_ns);
-	EXPECT_GT(w->kvm_guest_ns, 0);
-	/* tick-sampled guest time vs precise runtime: one tick per vCPU */
-	EXPECT_LE(w->kvm_guest_ns, vsum + n * tick);
+	EXPECT_TRUE(close_to(w->cpu_ns, vmm_run, 2, 0));
+	/*
+	 * The guest share: the kernel samples guest time at ticks, as part of
+	 * user time, and the module splits the precise runtime by those
+	 * samples, so guest / user is the sampled guest / user: guest ticks
+	 * from /proc/PID/stat field 43, user ticks (unscaled) from taskstats.
+	 * Field 43 is truncated to a tick. (Under emulation most of a
+	 * spinning vCPU's ticks are not sampled as guest: hostacct shows
+	 * what the kernel sampled, so no bound from vCPU 0's runtime holds.)
+	 */
+	ASSERT_EQ(0, taskstats_tgid(f.pid, &ts_user, &ts_sys));
+	guest_want = (double)w->user_ns * ps.guest_ns / ts_user;
+	TH_LOG("taskstats: user %llu system %llu ns; guest expected %.0f +- %.0f ns",
+	       (unsigned long long)ts_user, (unsigned long long)ts_sys, guest_want,
+	       (double)w->user_ns * ps.tick_ns / ts_user);
+	EXPECT_TRUE(close_to(w->kvm_guest_ns, guest_want, 0,
+			     (double)w->user_ns * ps.tick_ns / ts_user + 1));
+	EXPECT_LE(w->kvm_guest_ns, vmm_run);
+	EXPECT_GT(ps.guest_ns, 0);
 	EXPECT_GT(w->vcpus[0].guest_ns, w->vcpus[1].guest_ns);
-	EXPECT_EQ(w->cpu_ns - w->kvm_guest_ns, w->overhead_ns);
-	EXPECT_LE(w->guest_ns, w->user_ns);
+	/* definitional: the guest share of the workload is the VM's, and
+	 * guest and overhead are the two shares of the runtime */
+	EXPECT_EQ(w->guest_ns, w->kvm_guest_ns);
+	EXPECT_EQ(w->cpu_ns, w->kvm_guest_ns + w->overhead_ns);
+	/* user and system like /proc/PID/stat's, up to its tick truncation */
+	EXPECT_TRUE(close_to(w->user_ns, ps.utime_ns, 0, ps.tick_ns));
+	EXPECT_TRUE(close_to(w->system_ns, ps.stime_ns, 0, ps.tick_ns));
+	/*
+	 * Resident guest RAM: what the stage-2 page tables map can only be
+	 * resident in the guest RAM mapping (smaps), and is all of it but
+	 * the untouched parts of the transparent huge pages (2 MiB) that
+	 * back the two ends of the touched range (6.1 maps them as 4 KiB
+	 * pages, 6.12 as 2 MiB).
+	 */
+	EXPECT_GE(ram_rss, 64 * MiB);
+	EXPECT_LE(w->guest_resident, ram_rss + 8 * 4096);
+	EXPECT_GE(w->guest_resident + 2 * 2 * MiB, ram_rss);
 	EXPECT_GE(w->rss_anon, 64 * MiB);
-	EXPECT_GE(w->guest_resident, 60 * MiB);
-	EXPECT_LE(w->guest_resident, 256 * MiB);
-	j = count_of(&self->l, HOSTACCT_CLASS_NATIVE, tids[0]);
-	EXPECT_EQ(0, j);
+	EXPECT_EQ(0, count_of(&self->l, HOSTACCT_CLASS_NATIVE, tids[0]));
 	fixture_stop(&f);
 }
 
@@ -460,14 +581,13 @@ TEST_F_TIMEOUT(wl, every_task_in_exactly_one_workload, 300)
 {
 	static pid_t pids[8192];
 	unsigned int t0, t1, sum = 0, kthreads = 0;
-	struct fixture ctr, vm = { 0 }, burner;
+	struct fixture ctr, vm, burner;
 	int *tally;
 	size_t n, i;
 
 	ASSERT_EQ(0, container_start(&ctr, "partition", false, "20"));
-	ASSERT_EQ(0, start(&burner, "burner", "--threads", "3", "--ms", "10", NULL));
-	if (!access("/dev/kvm", R_OK | W_OK))
-		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
+	ASSERT_EQ(0, fixture_run(&burner, "burner", "--threads", "3", "--ms", "10", NULL));
+	ASSERT_EQ(0, fixture_run(&vm, "tinyvm", "--vcpus", "2", NULL));
 
 	list_procs(pids, 8192, &t0);
 	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
@@ -526,8 +646,7 @@ TEST_F_TIMEOUT(wl, every_task_in_exactly_one_workload, 300)
 	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_NATIVE, getpid()));
 	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_CONTAINER,
 			      ready_val(&ctr, "id")));
-	if (vm.pid)
-		EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KVM, vm.pid));
+	EXPECT_EQ(1, count_of(&self->l, HOSTACCT_CLASS_KVM, vm.pid));
 	fixture_stop(&burner);
 	fixture_stop(&vm);
 	fixture_stop(&ctr);
@@ -546,7 +665,7 @@ static int same_workload(const struct hc_wl *a, const struct hc_wl *b)
 
 TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
 {
-	struct fixture ctr, vm = { 0 }, burner;
+	struct fixture ctr, vm, burner;
 	struct hc_wl *refs[4], d;
 	char freeze[192];
 	uint64_t ids[4];
@@ -558,14 +677,14 @@ TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
 
 	ASSERT_EQ(0, cgroup_id_of(CG_ROOT, &root_id));
 	ASSERT_EQ(0, container_start(&ctr, "agree", false, "20"));
-	ASSERT_EQ(0, start(&burner, "burner", "--threads", "2", "--ms", "200", NULL));
-	if (!access("/dev/kvm", R_OK | W_OK)) {
-		ASSERT_EQ(0, start(&vm, "tinyvm", "--vcpus", "2", NULL));
-		kill(vm.pid, SIGSTOP);
-	}
+	ASSERT_EQ(0, fixture_run(&burner, "burner", "--threads", "2", "--ms", "200", NULL));
+	ASSERT_EQ(0, fixture_run(&vm, "tinyvm", "--vcpus", "2", NULL));
+	kill(vm.pid, SIGSTOP);
 	snprintf(freeze, sizeof(freeze), CG_TEST "/agree/cgroup.freeze");
 	ASSERT_EQ(0, write_file(freeze, "1"));
-	usleep(300000);
+	/* events, not a sleep: the VMM stopped, the container frozen */
+	ASSERT_EQ(0, wait_stopped(vm.pid));
+	ASSERT_EQ(0, wait_frozen(CG_TEST "/agree"));
 
 	ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
 	classes[nref] = HOSTACCT_CLASS_NATIVE;
@@ -574,11 +693,9 @@ TEST_F_TIMEOUT(wl, filters_and_doit_agree_with_dump, 300)
 	classes[nref] = HOSTACCT_CLASS_CONTAINER;
 	ids[nref] = ready_val(&ctr, "id");
 	pids[nref++] = ready_val(&ctr, "init");
-	if (vm.pid) {
-		classes[nref] = HOSTACCT_CLASS_KVM;
-		ids[nref] = vm.pid;
-		pids[nref++] = vm.pid;
-	}
+	classes[nref] = HOSTACCT_CLASS_KVM;
+	ids[nref] = vm.pid;
+	pids[nref++] = vm.pid;
 	for (i = 0; i < nref; i++) {
 		struct hc_wls byp = { 0 }, bycg = { 0 }, bymask = { 0 };
 		struct hc_wl *w;
@@ -644,10 +761,10 @@ TEST_F_TIMEOUT(wl, dump_at_scale_under_churn, 900)
 	write_file("/proc/sys/kernel/threads-max", "200000");
 	setrlimit(RLIMIT_NPROC, &rl);
 
-	ASSERT_EQ(0, start(&many, "spawner", "--procs", small ? "100" : "1000",
+	ASSERT_EQ(0, fixture_run(&many, "spawner", "--procs", small ? "100" : "1000",
 			   "--threads", "16", NULL));
-	ASSERT_EQ(0, start(&single, "spawner", "--procs", small ? "400" : "4000", NULL));
-	ASSERT_EQ(0, start(&churn, "churn", NULL));
+	ASSERT_EQ(0, fixture_run(&single, "spawner", "--procs", small ? "400" : "4000", NULL));
+	ASSERT_EQ(0, fixture_run(&churn, "churn", NULL));
 
 	for (round = 0; round < 3; round++) {
 		uint64_t t0 = clock_ns(CLOCK_MONOTONIC);

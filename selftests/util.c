@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,28 +138,75 @@ int proc_runtime_ns(pid_t pid, uint64_t *ns, unsigned int *threads)
 
 int proc_stat_cputime_ns(pid_t pid, uint64_t *ns)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
+	struct proc_stat ps;
+	int ret = proc_stat_fields(pid, 0, &ps);
+
+	if (!ret)
+		*ns = ps.utime_ns + ps.stime_ns;
+	return ret;
+}
+
+int proc_stat_fields(pid_t pid, pid_t tid, struct proc_stat *ps)
+{
+	unsigned long long v[44] = { 0 };
+	char path[96], buf[2048], *p, *end;
+	long tick = 1000000000L / sysconf(_SC_CLK_TCK);
 	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (read_file_str(path, buf, sizeof(buf)))
 		return -ENOENT;
 	p = strrchr(buf, ')');
 	if (!p)
 		return -EINVAL;
-	/* fields after "(comm)": state is field 3, utime 14, stime 15 */
-	p += 2;
-	for (i = 3; i < 14; i++) {
-		p = strchr(p, ' ');
-		if (!p)
+	/* field 3 (state) follows "(comm) "; numbers from field 4 on */
+	p += 4;
+	for (i = 4; i <= 43; i++) {
+		while (*p == ' ')
+			p++;
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
 			return -EINVAL;
-		p++;
+		p = end;
 	}
-	if (sscanf(p, "%llu %llu", &ut, &st) != 2)
-		return -EINVAL;
-	*ns = (ut + st) * (1000000000ULL / sysconf(_SC_CLK_TCK));
+	ps->utime_ns = v[14] * tick;
+	ps->stime_ns = v[15] * tick;
+	ps->start_ticks = v[22];
+	ps->guest_ns = v[43] * tick;
+	ps->tick_ns = tick;
 	return 0;
+}
+
+/*
+ * Rss of the mapping of @pid whose size is @size_kb (e.g. the guest RAM
+ * of a VMM), in bytes; -ENOENT if there is none, -E2BIG if two match.
+ */
+int smaps_rss_of_size(pid_t pid, uint64_t size_kb, uint64_t *rss)
+{
+	char path[64], line[512];
+	unsigned long long v;
+	bool in = false;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Size: %llu kB", &v) == 1) {
+			in = v == size_kb;
+			found += in;
+		} else if (in && sscanf(line, "Rss: %llu kB", &v) == 1) {
+			*rss = v * 1024;
+			in = false;
+		}
+	}
+	fclose(f);
+	return found == 1 ? 0 : found ? -E2BIG : -ENOENT;
 }
 
 int cgroup_id_of(const char *path, uint64_t *id)
@@ -169,6 +217,24 @@ int cgroup_id_of(const char *path, uint64_t *id)
 		return -errno;
 	*id = st.st_ino;	/* the kernfs id on 64-bit kernels */
 	return 0;
+}
+
+/* Start fixture @name (next to the test) with the NULL-ended arguments. */
+int fixture_run(struct fixture *f, const char *name, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int i = 0, ret;
+
+	argv[i++] = strdup(fixture_path(name));
+	va_start(ap, name);
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	ret = fixture_start(f, argv);
+	free(argv[0]);
+	return ret;
 }
 
 const char *fixture_path(const char *name)

@@ -8,17 +8,29 @@
 #
 # Every figure is the CPU time (user + system) of the reading process,
 # median of several runs, measured in the same guest in the same run; the
-# ratios are the claim, the milliseconds depend on the machine.
+# ratios are the claim, the milliseconds depend on the machine. The floor
+# is a bare kernel walk over the same tasks (selftests/floor), the least
+# any per-task accounting can cost.
 #
-#   bench.sh [SIZES...]     default: 1000 10000 50000
+# Each measurement is also printed as a "BENCH {json}" line, which
+# tools/testing/bench-report.py turns into build/bench/results.json.
+#
+#   bench.sh [--dump-only] [SIZES...]     default: 1000 10000 50000
+#     --dump-only  the raw dump and the floor only (the 8-vCPU run)
 
 set -u
 B="$HA_ROOT/build/selftests"
 HA="$HA_ROOT/tools/hostacct/hostacct"
 CG=/sys/fs/cgroup/bench.slice
 D=/tmp/bench
+dump_only=""
+if [ "${1:-}" = --dump-only ]; then
+	dump_only=1
+	shift
+fi
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(1000 10000 50000)
+insmod "$HA_BUILD/hostacct_floor.ko" || { echo "bench: no floor module" >&2; exit 1; }
 mkdir -p "$D" "$CG"
 echo "+cpu +memory +pids" >"$CG/cgroup.subtree_control"
 echo 4194304 >/proc/sys/kernel/pid_max
@@ -63,14 +75,28 @@ for size in "${sizes[@]}"; do
 	raw=$("$B/hostacct_bench" dump --reps 7)
 	peak=$(cat /sys/kernel/debug/hostacct/alloc_peak_bytes)
 	held=$(cat /sys/kernel/debug/hostacct/alloc_bytes)
+	floor=$("$B/hostacct_bench" floor --reps 7)
+	echo "BENCH {\"smp\": $(nproc), \"size\": $size, \"tasks\": $tasks, \"procs\": $nproc_all," \
+	     "\"workloads\": $(val workloads "$raw"), \"dump_ms\": $(val cpu_ms "$raw")," \
+	     "\"floor_ms\": $(val cpu_ms "$floor"), \"floor_threads\": $(val threads "$floor")," \
+	     "\"module_peak_bytes\": $peak, \"module_held_bytes\": $held}"
+	if [ -n "$dump_only" ]; then
+		echo "size $size: $tasks tasks in $nproc_all processes; dump: $raw; floor: $floor"
+		kill "${pids[@]}"
+		wait 2>/dev/null
+		continue
+	fi
 	cli=$("$B/hostacct_bench" cmd --reps 5 -- "$HA" show -j)
 	procfs=$("$B/hostacct_bench" procfs --reps 3)
 	top=$("$B/hostacct_bench" cmd --reps 3 -- top -b -n1)
 	ps=$("$B/hostacct_bench" cmd --reps 3 -- ps -eo pid,rss,time,cgroup)
+	echo "BENCH {\"smp\": $(nproc), \"size\": $size, \"show_ms\": $(val cpu_ms "$cli")," \
+	     "\"procfs_ms\": $(val cpu_ms "$procfs"), \"top_ms\": $(val cpu_ms "$top")," \
+	     "\"ps_ms\": $(val cpu_ms "$ps")}"
 
 	results+=("$tasks $nproc_all $(val workloads "$raw") $(val cpu_ms "$raw") \
 $(val cpu_ms "$cli") $(val cpu_ms "$procfs") $(val cpu_ms "$top") $(val cpu_ms "$ps") $peak $held")
-	echo "size $size: $tasks tasks in $nproc_all processes; dump: $raw; show -j: $cli;" \
+	echo "size $size: $tasks tasks in $nproc_all processes; dump: $raw; floor: $floor; show -j: $cli;" \
 	     "procfs: $procfs; top: $top; ps: $ps; module memory peak $peak, held $held bytes"
 
 	t2=$SECONDS
@@ -80,6 +106,7 @@ $(val cpu_ms "$cli") $(val cpu_ms "$procfs") $(val cpu_ms "$top") $(val cpu_ms "
 	echo "size $size: spawn $((t1 - t0))s, measure $((t2 - t1))s, teardown $((SECONDS - t2))s"
 done
 
+[ -n "$dump_only" ] && { echo "bench took ${SECONDS}s in the guest"; exit 0; }
 echo
 printf '%7s %6s %9s | %23s | %23s | %9s %9s | %9s %9s %9s | %11s\n' \
 	"" "" "" "hostacct raw dump" "hostacct show -j" "procfs" "" "top -b" "ps" "" "module mem"
@@ -146,6 +173,8 @@ for variant in exit exec; do
 						100 * (t[r, "B"] - t[r, "A"]) / t[r, "A"])
 			printf "fork+%-4s %5d per side: A %.0f ms, B %.0f ms (%.2f vs %.2f ms each): overhead %+.2f %%  (per round: %s %%)\n",
 			       v, n, s["A"], s["B"], s["A"] / n, s["B"] / n, 100 * (s["B"] - s["A"]) / s["A"], rr
+			printf "BENCH {\"forkexit\": \"%s\", \"per_side\": %d, \"unloaded_ms\": %.3f, \"loaded_ms\": %.3f, \"overhead_pct\": %.3f}\n",
+			       v, n, s["A"], s["B"], 100 * (s["B"] - s["A"]) / s["A"]
 		}'
 done
 echo

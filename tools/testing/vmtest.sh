@@ -123,6 +123,7 @@ kernel_build() {
 # stress run can share the machine.
 VMDIR="$BUILD/vm"
 [ "$MODE" = test ] || VMDIR="$BUILD/vm-$MODE"
+[ "$SMP" = 2 ] || VMDIR="$VMDIR-smp$SMP"
 
 [ ${#RELEASES[@]} -gt 0 ] || die "no supported kernel installed (6.1.x/6.12.x with headers); run 'make deps'"
 
@@ -150,6 +151,15 @@ build_module() {
 		>"$VMDIR/$rel/build.log" 2>&1 ||
 		{ cat "$VMDIR/$rel/build.log" >&2; return 1; }
 	cp "$dir/kmod/hostacct.ko" "$VMDIR/$rel/hostacct.ko"
+	# the benchmark's floor: a bare walk of the tasks (selftests/floor)
+	if [ "$MODE" = bench ]; then
+		mkdir -p "$dir/floor"
+		cp -a "$ROOT/selftests/floor/." "$dir/floor/"
+		make -s -C "$(kernel_build "$rel")" M="$dir/floor" modules \
+			>>"$VMDIR/$rel/build.log" 2>&1 ||
+			{ cat "$VMDIR/$rel/build.log" >&2; return 1; }
+		cp "$dir/floor/hostacct_floor.ko" "$VMDIR/$rel/"
+	fi
 	# The rest of a source tree, so that the install tests in the guest
 	# find this module built and up to date instead of compiling it
 	# again under emulation.

@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench's table: the guests' "BENCH {json}" lines, as ratios of
+figures measured in the same guest and run, against the targets; every
+figure in build/bench/results.json.
+
+  bench-report.py OUT.json RESULTS.txt [RESULTS.txt ...]
+"""
+
+import json
+import sys
+
+
+def load(paths):
+    rows = []
+    for path in paths:
+        try:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                for line in f:
+                    if line.startswith('BENCH '):
+                        rows.append(json.loads(line[6:]))
+        except OSError:
+            pass
+    return rows
+
+
+def main():
+    out, paths = sys.argv[1], sys.argv[2:]
+    rows = load(paths)
+    sizes = {}
+    forkexit = []
+    for r in rows:
+        if 'forkexit' in r:
+            forkexit.append(r)
+            continue
+        sizes.setdefault((r['smp'], r['size']), {}).update(r)
+
+    targets = []
+
+    def target(name, value, op, bound):
+        met = value is not None and (value <= bound if op == '<=' else value >= bound)
+        targets.append({'target': name, 'value': value, 'op': op, 'bound': bound,
+                        'met': bool(met)})
+
+    print(f"{'smp':>3} {'tasks':>7} {'procs':>6} {'wkl':>6} | {'dump ms':>9} {'us/task':>8} |"
+          f" {'floor ms':>9} {'dump/floor':>10} | {'show ms':>9} {'show/dump':>9} |"
+          f" {'procfs ms':>9} {'procfs/dump':>11} {'procfs/show':>11} | {'top ms':>8} {'top/show':>8}")
+    for (smp, size), r in sorted(sizes.items()):
+        t = r.get('tasks', 0) or 1
+        d = r.get('dump_ms')
+        fl = r.get('floor_ms')
+        sh = r.get('show_ms')
+        pf = r.get('procfs_ms')
+        tp = r.get('top_ms')
+        r['dump_us_per_task'] = d * 1000 / t if d else None
+        r['dump_per_floor'] = d / fl if d and fl else None
+        r['show_per_dump'] = sh / d if sh and d else None
+        r['procfs_per_dump'] = pf / d if pf and d else None
+        r['procfs_per_show'] = pf / sh if pf and sh else None
+        r['top_per_show'] = tp / sh if tp and sh else None
+
+        def f(v, w, p=2):
+            return f'{v:{w}.{p}f}' if isinstance(v, (int, float)) else f"{'-':>{w}}"
+        print(f"{smp:>3} {t:>7} {r.get('procs', 0):>6} {r.get('workloads', 0):>6} |"
+              f" {f(d, 9)} {f(r['dump_us_per_task'], 8, 3)} | {f(fl, 9)} {f(r['dump_per_floor'], 10)} |"
+              f" {f(sh, 9)} {f(r['show_per_dump'], 9)} | {f(pf, 9)} {f(r['procfs_per_dump'], 11, 1)}"
+              f" {f(r['procfs_per_show'], 11, 1)} | {f(tp, 8)} {f(r['top_per_show'], 8, 1)}")
+
+    two = {s: r for (smp, s), r in sizes.items() if smp == 2}
+    eight = {s: r for (smp, s), r in sizes.items() if smp == 8}
+    for s in (10000, 50000):
+        if s in two:
+            target(f'dump / floor at {s} tasks (2 vCPUs)', two[s].get('dump_per_floor'), '<=', 1.5)
+    if 10000 in two:
+        target('procfs reader / raw dump at 10k tasks', two[10000].get('procfs_per_dump'), '>=', 50)
+    for s in eight:
+        if s in two and two[s].get('dump_us_per_task') and eight[s].get('dump_us_per_task'):
+            target(f'dump us/task at 8 vCPUs / at 2 vCPUs ({s} tasks)',
+                   eight[s]['dump_us_per_task'] / two[s]['dump_us_per_task'], '<=', 1.3)
+    for fe in forkexit:
+        print(f"fork+{fe['forkexit']}: {fe['per_side']} per side, unloaded {fe['unloaded_ms']:.0f} ms,"
+              f" loaded {fe['loaded_ms']:.0f} ms, overhead {fe['overhead_pct']:+.2f} %")
+    print()
+    for t in targets:
+        v = f"{t['value']:.2f}" if t['value'] is not None else 'not measured'
+        print(f"target {t['target']}: {v} (want {t['op']} {t['bound']}): "
+              f"{'met' if t['met'] else 'NOT met'}")
+    with open(out, 'w', encoding='utf-8') as f:
+        json.dump({'sizes': [r for _, r in sorted(sizes.items())], 'forkexit': forkexit,
+                   'targets': targets}, f, indent=2)
+        f.write('\n')
+    print(f'results: {out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
