@@ -36,6 +36,9 @@ usage: $0 [options]
       --shell        same as --mode shell: an interactive guest shell
       --demo         same as --mode demo
   -h, --help         this help
+Environment: VMTEST_QEMU_ARGS (more QEMU options), VMTEST_APPEND (more
+kernel command line, e.g. module_blacklist=kvm_amd,kvm_intel: a guest
+without /dev/kvm), VMTEST_TCG_THREAD (single, the default, or multi).
 EOF
 }
 
@@ -214,6 +217,7 @@ boot() {
 	# access in rcu_is_watching() from an interrupt during identify_cpu(),
 	# before any module exists, and then turns lockdep off for the run.
 	[ -n "$KDIR_CUSTOM" ] && append+=" no5lvl HA_KMEMLEAK=1 HA_SCALE=small"
+	append+="${VMTEST_APPEND:+ $VMTEST_APPEND}"
 
 	# Single-threaded TCG: with one host thread per vCPU (MTTCG) a vCPU
 	# can run stale code after the kernel patches its text with int3
