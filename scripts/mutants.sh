@@ -82,17 +82,26 @@ run_one() {
 		echo "applies  $name: $(cd "$dir" && diff -u "$ROOT/$file" "$file" | grep -c '^[-+][^-+]') lines changed"
 		return
 	fi
+	# a mutant that does not build proves nothing about the tests
+	if ! make -s -C "$dir" KVER="$(scripts/kernels.sh "$KERNEL")" all >>"$log" 2>&1 ||
+	   ! make -s -C "$dir/tools/hostacct" tests/unit >>"$log" 2>&1; then
+		echo "broken   $name: it does not build ($(grep -m1 -E 'error' "$log" | cut -c1-100))"
+		return
+	fi
 	if [ "$check" = unit ]; then
-		make -s -C "$dir/tools/hostacct" tests/unit >>"$log" 2>&1 &&
-			"$dir/tools/hostacct/tests/unit" >>"$log" 2>&1
+		"$dir/tools/hostacct/tests/unit" >>"$log" 2>&1
 		rc=$?
 	else
 		"$dir/tools/testing/vmtest.sh" --mode run -k "$KERNEL" -t 1500 \
 			-a "cd \$HA_ROOT && export HOSTACCT_KO && ${check#vm: }" >>"$log" 2>&1
 		rc=$?
 	fi
-	if [ $rc -ne 0 ]; then
-		echo "caught   $name by $check ($(grep -m1 -E '^not ok|^# .*Expected' "$log" | cut -c1-100))"
+	# caught: a test failed, or the kernel log showed the bug; failing
+	# in any other way (a guest that did not boot) is not a catch
+	if [ $rc -ne 0 ] && grep -qE '^not ok|kernel log shows trouble' "$log"; then
+		echo "caught   $name by $check ($(grep -m1 -E '^not ok|kernel log shows trouble' "$log" | cut -c1-100))"
+	elif [ $rc -ne 0 ]; then
+		echo "broken   $name: $check failed without a failing test ($(tail -n1 "$log" | cut -c1-100))"
 	else
 		echo "survived $name: $check passed with the bug in $file"
 	fi
