@@ -4,6 +4,7 @@
  * reads them (the same sources as /proc/stat and /proc/meminfo).
  */
 
+#include <getopt.h>
 #include <stdlib.h>
 
 #include "hostacct.h"
@@ -11,11 +12,14 @@
 static void host_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hostacct host [-j|--json] [-p|--pretty] [--csv]\n"
+		"usage: hostacct host [-j|--json] [-p|--pretty] [--csv --section host|classes]\n"
 		"\n"
 		"Kernel release, online CPUs, memory, and cumulative CPU time per\n"
 		"state summed over all CPUs (user includes guest, nice includes\n"
-		"guest_nice), read by the kernel module.\n");
+		"guest_nice), read by the kernel module; then the CPU time of each\n"
+		"workload class since boot.\n"
+		"\n"
+		"      --section NAME   only this table (host or classes); CSV needs it\n");
 }
 
 void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h)
@@ -90,14 +94,38 @@ static void host_class_table(struct ha_out *o, const struct ha_host *h)
 
 int cmd_host(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		HA_COMMON_LONGOPTS,
+		{ "section", required_argument, NULL, HA_OPT_SECTION },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const sections[] = { "host", "classes", NULL };
 	struct ha_host host;
 	struct ha_out *o;
 	struct ha_nl h;
-	int ret;
+	int c;
 
-	ret = ha_common_args(argc, argv, host_usage);
-	if (ret >= 0)
-		return ret;
+	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (ha_common_opt(c))
+			continue;
+		if (c == HA_OPT_SECTION) {
+			ha_opts.section = optarg;
+			continue;
+		}
+		if (c == 'h') {
+			host_usage(stdout);
+			return 0;
+		}
+		host_usage(stderr);
+		return 2;
+	}
+	if (optind < argc) {
+		ha_err("host: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (ha_section_check("host", sections))
+		return 2;
 
 	if (ha_nl_open_or_report(&h))
 		return 1;
@@ -108,7 +136,8 @@ int cmd_host(int argc, char **argv)
 	ha_nl_close(&h);
 
 	o = ha_out_new(ha_opts.format, stdout);
-	ha_print_host(o, NULL, &host);
+	/* JSON: the host object is the document, classes an array in it */
+	ha_print_host(o, ha_opts.format == HA_FMT_JSON ? NULL : "host", &host);
 	if (ha_opts.format != HA_FMT_JSON && host.has_class_stats)
 		host_class_table(o, &host);
 	ha_out_finish(o);

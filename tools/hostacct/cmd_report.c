@@ -21,7 +21,7 @@
 
 struct rep {
 	struct ha_interval iv;
-	unsigned int top;		/* natives shown, 0: all */
+	uint32_t natives;		/* natives listed; HA_NATIVES_ALL: all */
 };
 
 static uint64_t rss(const struct ha_workload *w)
@@ -263,13 +263,13 @@ static void section_natives(struct ha_out *o, const struct rep *r)
 	}
 	if (v)
 		qsort(v, n, sizeof(*v), cmp_native);
-	if (r->top && n > r->top)
+	if (r->natives != HA_NATIVES_ALL && n > r->natives)
 		snprintf(title, sizeof(title), "Native processes (top %u of %zu by CPU)",
-			 r->top, n);
+			 r->natives, n);
 	else
 		snprintf(title, sizeof(title), "Native processes (%zu)", n);
 	ha_out_section(o, "natives", title, true);
-	for (i = 0; i < n && (!r->top || i < r->top); i++) {
+	for (i = 0; i < n && (r->natives == HA_NATIVES_ALL || i < r->natives); i++) {
 		ha_out_row(o);
 		ha_out_u64(o, "pid", "PID", v[i].w->id, HA_U_NONE);
 		ha_out_u64(o, "nr_threads", "THREADS", v[i].w->nr_threads, HA_U_NONE);
@@ -407,7 +407,7 @@ static void report_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hostacct report [-i SECONDS | --since-boot | -- COMMAND [ARGS]]\n"
-		"                       [-n N | --all] [-j | --csv | --prometheus]\n"
+		"                       [--natives N|all] [-j | --csv --section NAME | --prometheus]\n"
 		"\n"
 		"Takes two snapshots and reports over the interval between them: the\n"
 		"host split by class, each VM's CPU and memory efficiency, each\n"
@@ -420,10 +420,13 @@ static void report_usage(FILE *f)
 		"  -- COMMAND [ARGS]        a snapshot, COMMAND run to its end, a snapshot:\n"
 		"                           what the host did while it ran (its exit\n"
 		"                           status is the report's when it fails)\n"
-		"  -n, --top N              native processes to list (default 10)\n"
-		"      --all                list every native process\n"
-		"  -j, --json | --csv       machine-readable output\n"
-		"      --prometheus         one snapshot in Prometheus text format\n");
+		"      --natives N|all      native processes to list (default 10)\n"
+		"      --section NAME       only this table: host, split, reconcile, vms,\n"
+		"                           containers, natives, idle_reserved, tradeoffs\n"
+		"  -j, --json               JSON, every section (--section is for tables)\n"
+		"      --csv                CSV of the table --section names\n"
+		"      --prometheus         one snapshot in Prometheus text format (the\n"
+		"                           series hostacct serve would answer with)\n");
 }
 
 /*
@@ -476,12 +479,17 @@ int cmd_report(int argc, char **argv)
 		HA_COMMON_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "since-boot", no_argument, NULL, 'B' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "all", no_argument, NULL, 'A' },
+		{ "natives", required_argument, NULL, HA_OPT_NATIVES },
+		{ "section", required_argument, NULL, HA_OPT_SECTION },
 		{ "prometheus", no_argument, NULL, HA_OPT_PROMETHEUS },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rep r = { .top = 10 };
+	static const char *const sections[] = {
+		"host", "split", "reconcile", "vms", "containers", "natives",
+		"idle_reserved", "tradeoffs", NULL,
+	};
+	struct rep r = { .natives = HA_NATIVES_DEFAULT };
+	struct timespec t0, t1;
 	bool since_boot = false, prom = false, interval = false;
 	struct ha_snap a = { 0 }, b = { 0 };
 	char **command = NULL;
@@ -490,7 +498,7 @@ int cmd_report(int argc, char **argv)
 	struct timespec ts;
 	struct ha_nl h;
 
-	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS "i:n:", longopts,
+	while ((c = getopt_long(argc, argv, HA_COMMON_SHORTOPTS "i:", longopts,
 				NULL)) != -1) {
 		if (ha_common_opt(c))
 			continue;
@@ -506,14 +514,12 @@ int cmd_report(int argc, char **argv)
 		case 'B':
 			since_boot = true;
 			break;
-		case 'n':
-			if (ha_parse_u32(optarg, &r.top) || !r.top) {
-				ha_err("report: bad count '%s'", optarg);
+		case HA_OPT_NATIVES:
+			if (ha_parse_natives("report", optarg, &r.natives))
 				return 2;
-			}
 			break;
-		case 'A':
-			r.top = 0;
+		case HA_OPT_SECTION:
+			ha_opts.section = optarg;
 			break;
 		case HA_OPT_PROMETHEUS:
 			prom = true;
@@ -534,12 +540,18 @@ int cmd_report(int argc, char **argv)
 		}
 		command = &argv[optind];
 	}
+	if (!prom && ha_section_check("report", sections))
+		return 2;
 
 	if (ha_nl_open_or_report(&h))
 		return 1;
 	if (prom) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (!ha_snap_take(&h, NULL, &b, false)) {
-			ha_prom_write(stdout, &b);
+			ha_prom_write(stdout, &b, r.natives);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ha_prom_write_meta(stdout, (double)(t1.tv_sec - t0.tv_sec) +
+					   (t1.tv_nsec - t0.tv_nsec) / 1e9, false);
 			ret = 0;
 		}
 		goto out;

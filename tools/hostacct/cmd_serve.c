@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostacct.h"
 
@@ -45,6 +46,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		"<html><body><a href=\"/metrics\">hostacct metrics</a></body></html>\n";
 	static char not_found[] = "not found\n";
 	static char bad_method[] = "only GET\n";
+	uint32_t natives = *(const uint32_t *)cls;
+	struct timespec t0, t1;
 	struct ha_snap s;
 	struct ha_nl h;
 	char *buf = NULL;
@@ -65,6 +68,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      text_response(not_found, strlen(not_found), false),
 			      "text/plain");
 
+	/*
+	 * A failed snapshot is still a scrape that succeeds: Prometheus keeps
+	 * up = 1 and sees hostacct_scrape_error 1 (and why, in a comment),
+	 * as exporters report a failed collector.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return MHD_NO;
@@ -73,16 +82,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		ret = ha_snap_take(&h, NULL, &s, false);
 		ha_nl_close(&h);
 		if (!ret)
-			ha_prom_write(f, &s);
+			ha_prom_write(f, &s, natives);
 		ha_snap_free(&s);
 	}
 	if (ret)
-		fprintf(f, "hostacct: cannot take a snapshot: %s\n",
+		fprintf(f, "# hostacct: cannot take a snapshot: %s\n",
 			ret == -ENOENT ? "kernel module not loaded" : strerror(-ret));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ha_prom_write_meta(f, (double)(t1.tv_sec - t0.tv_sec) +
+			   (t1.tv_nsec - t0.tv_nsec) / 1e9, ret != 0);
 	fclose(f);
-	return answer(conn, ret ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
-		      text_response(buf, len, true),
-		      ret ? "text/plain" : "text/plain; version=0.0.4; charset=utf-8");
+	return answer(conn, MHD_HTTP_OK, text_response(buf, len, true),
+		      "text/plain; version=0.0.4; charset=utf-8");
 }
 
 /* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" */
@@ -124,8 +135,10 @@ int cmd_serve(int argc, char **argv)
 	static const struct option longopts[] = {
 		HA_COMMON_LONGOPTS,
 		{ "listen", required_argument, NULL, 'l' },
+		{ "natives", required_argument, NULL, HA_OPT_NATIVES },
 		{ NULL, 0, NULL, 0 },
 	};
+	static uint32_t natives = HA_NATIVES_DEFAULT;
 	const char *listen = HA_SERVE_DEFAULT;
 	struct sockaddr_storage ss = { 0 };
 	struct MHD_Daemon *d;
@@ -140,12 +153,19 @@ int cmd_serve(int argc, char **argv)
 		case 'l':
 			listen = optarg;
 			break;
+		case HA_OPT_NATIVES:
+			if (ha_parse_natives("serve", optarg, &natives))
+				return 2;
+			break;
 		case 'h':
-			printf("usage: hostacct serve [--listen ADDR:PORT]   (default %s)\n"
+			printf("usage: hostacct serve [--listen ADDR:PORT] [--natives N|all]\n"
 			       "\n"
-			       "Serves Prometheus metrics at http://ADDR:PORT/metrics; each\n"
-			       "scrape takes a fresh snapshot. Stops on SIGINT or SIGTERM.\n",
-			       HA_SERVE_DEFAULT);
+			       "Serves Prometheus metrics at http://ADDR:PORT/metrics (default\n"
+			       "%s); each scrape takes a fresh snapshot. Every VM and\n"
+			       "container is a series; native processes only the N with the\n"
+			       "most CPU time (default %u; the class totals count them all).\n"
+			       "Stops on SIGINT or SIGTERM.\n",
+			       HA_SERVE_DEFAULT, HA_NATIVES_DEFAULT);
 			return 0;
 		default:
 			return 2;
@@ -168,7 +188,7 @@ int cmd_serve(int argc, char **argv)
 
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, handle, NULL,
+			     0, NULL, NULL, handle, &natives,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 			     MHD_OPTION_END);

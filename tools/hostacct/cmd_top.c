@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostacct.h"
 
@@ -143,7 +144,7 @@ static void top_draw(const struct top_view *v, uint32_t mask)
 {
 	char line[256], tbuf[32];
 	time_t now = time(NULL);
-	char rss[32];
+	char rss[32], *name;
 	size_t i;
 	int y;
 
@@ -163,10 +164,13 @@ static void top_draw(const struct top_view *v, uint32_t mask)
 		const struct ha_workload *w = v->rows[i].w;
 
 		ha_fmt_bytes(rss, sizeof(rss), w->rss_anon + w->rss_file + w->rss_shmem);
+		/* a workload's name must not drive the admin's terminal */
+		name = ha_clean_str(w->name, true);
 		mvprintw(y, 0, "%-10s %8llu %6.1f %6.2f %7s %7u  %.*s",
 			 ha_class_name(w->class), (unsigned long long)w->id,
 			 100 * v->rows[i].cpus / v->cur.host.nr_cpus, v->rows[i].cpus,
-			 rss, w->nr_threads, COLS > 60 ? COLS - 60 : 10, w->name);
+			 rss, w->nr_threads, COLS > 60 ? COLS - 60 : 10, name);
+		free(name);
 	}
 	refresh();
 }
@@ -181,7 +185,9 @@ static void top_usage(FILE *f)
 		"  -b, --batch           print tables instead of a screen (like top -b)\n"
 		"  -n, --iterations N    batch mode: stop after N tables\n"
 		"  -N, --rows N          batch mode: rows per table (default: all)\n"
-		"Keys: q quits, c cycles the class shown, space refreshes now.\n");
+		"  -j, --json, --csv     batch mode: one JSON document per line, or CSV\n"
+		"Keys: q quits, c cycles the class shown, space refreshes now.\n"
+		"Without -b, top needs a terminal on stdin and stdout.\n");
 }
 
 int cmd_top(int argc, char **argv)
@@ -248,6 +254,14 @@ int cmd_top(int argc, char **argv)
 		ha_err("top: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
+	if (!batch && ha_opts.format != HA_FMT_TABLE) {
+		ha_err("top: -j and --csv are for batch mode; add -b");
+		return 2;
+	}
+	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		ha_err("top: needs a terminal; use -b for batch output");
+		return 2;
+	}
 	if (ha_nl_open_or_report(&h))
 		return 1;
 
@@ -272,34 +286,65 @@ int cmd_top(int argc, char **argv)
 	}
 
 	setlocale(LC_ALL, "");
+	/* errors while the screen is up are printed once it is gone */
+	ha_err_hold(true);
 	initscr();
 	cbreak();
 	noecho();
 	curs_set(0);
 	keypad(stdscr, TRUE);
 	for (;;) {
-		int key;
+		struct timespec due, now;
+		int key, ms;
 
 		if (top_refresh(&h, &v, mask)) {
 			ret = 1;
 			break;
 		}
 		top_draw(&v, mask);
-		timeout((int)(delay * 1000));
-		key = getch();
-		if (key == 'q' || key == 'Q')
-			break;
-		if (key == 'c') {
-			fidx = (fidx + 1) % (sizeof(filters) / sizeof(filters[0]));
-			mask = filters[fidx];
-			/* rates need two snapshots of the same filter */
-			if (v.have_prev)
-				ha_snap_free(&v.prev);
-			v.have_prev = false;
-			ha_snap_free(&v.cur);
+		/*
+		 * Wait out the delay: only space, c and the delay take a new
+		 * snapshot; a resize or another key redraws the same one, so
+		 * that rates stay over the interval asked for.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &due);
+		due.tv_sec += (time_t)delay;
+		due.tv_nsec += (long)((delay - (time_t)delay) * 1e9);
+		if (due.tv_nsec >= 1000000000L) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000L;
+		}
+		for (;;) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (int)((due.tv_sec - now.tv_sec) * 1000 +
+				   (due.tv_nsec - now.tv_nsec) / 1000000);
+			if (ms <= 0)
+				break;
+			timeout(ms);
+			key = getch();
+			if (key == ERR)
+				break;
+			if (key == 'q' || key == 'Q')
+				goto quit;
+			if (key == ' ')
+				break;
+			if (key == 'c') {
+				fidx = (fidx + 1) % (sizeof(filters) / sizeof(filters[0]));
+				mask = filters[fidx];
+				/* rates need two snapshots of the same filter */
+				if (v.have_prev)
+					ha_snap_free(&v.prev);
+				v.have_prev = false;
+				ha_snap_free(&v.cur);
+				memset(&v.cur, 0, sizeof(v.cur));
+				break;
+			}
+			top_draw(&v, mask);	/* resize, other keys */
 		}
 	}
+quit:
 	endwin();
+	ha_err_hold(false);
 out:
 	if (v.have_prev)
 		ha_snap_free(&v.prev);

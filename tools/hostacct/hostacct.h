@@ -35,6 +35,7 @@ struct ha_opts {
 	bool pretty;
 	bool debug;
 	const char *cgroup_root;	/* cgroup2 mount point */
+	const char *section;		/* --section: the one table to print */
 };
 
 extern struct ha_opts ha_opts;
@@ -43,6 +44,8 @@ extern struct ha_opts ha_opts;
 #define HA_OPT_CSV		1000
 #define HA_OPT_PROMETHEUS	1001
 #define HA_OPT_DEBUG		1002
+#define HA_OPT_SECTION		1003
+#define HA_OPT_NATIVES		1004
 #define HA_COMMON_SHORTOPTS	"jph"
 #define HA_COMMON_LONGOPTS					\
 	{ "json", no_argument, NULL, 'j' },			\
@@ -52,6 +55,7 @@ extern struct ha_opts ha_opts;
 	{ "help", no_argument, NULL, 'h' }
 
 int ha_common_opt(int c);
+int ha_section_check(const char *cmd, const char *const *names);
 int ha_common_args(int argc, char **argv, void (*usage)(FILE *f));
 
 struct ha_cmd {
@@ -319,7 +323,12 @@ void ha_host_split(const struct ha_interval *iv, struct ha_split *sp);
 
 /* ---- Prometheus exposition (prom.c) ---- */
 
-void ha_prom_write(FILE *f, const struct ha_snap *s);
+#define HA_NATIVES_DEFAULT	10
+#define HA_NATIVES_ALL		UINT32_MAX
+
+void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives);
+void ha_prom_write_meta(FILE *f, double duration, bool error);
+int ha_parse_natives(const char *cmd, const char *arg, uint32_t *natives);
 
 /* ---- output (output.c) ---- */
 
@@ -366,7 +375,10 @@ char *ha_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 char *ha_fmt_seconds(char *buf, size_t len, uint64_t ns);
 int ha_cgroup_id(const char *root, const char *path, uint64_t *id);
 const char *ha_cgroup_root(void);
+size_t ha_utf8_seq(const char *str, uint32_t *cp);
+char *ha_clean_str(const char *src, bool terminal);
 
 void ha_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ha_err_hold(bool hold);
 
 #endif /* HOSTACCT_TOOL_H */

@@ -167,6 +167,7 @@ static void ha_report(const struct ha_run *run)
 {
 	int e = -run->error;
 	const char *name = NULL;
+	const char *msg = run->ext.msg;
 	char where[96] = "";
 
 	if (run->ext.has_offset)
@@ -179,14 +180,18 @@ static void ha_report(const struct ha_run *run)
 		snprintf(where, sizeof(where), " (missing attribute '%s')",
 			 workload_attr_names[run->ext.miss_type]);
 
+	/* the module's messages start with its name, as ours do */
+	if (!strncmp(msg, "hostacct: ", 10))
+		msg += 10;
+
 	switch (e) {
 	case EPERM:
 	case EACCES:
 		ha_err("permission denied: querying hostacct needs CAP_NET_ADMIN (run as root)");
 		return;
 	case ENOENT:
-		if (run->ext.msg[0])
-			ha_err("not found: %s%s", run->ext.msg, where);
+		if (msg[0])
+			ha_err("not found: %s%s", msg, where);
 		else
 			ha_err("not found");
 		return;
@@ -195,8 +200,8 @@ static void ha_report(const struct ha_run *run)
 		       strerror(e));
 		return;
 	}
-	if (run->ext.msg[0])
-		ha_err("kernel rejected the request: %s%s: %s", run->ext.msg,
+	if (msg[0])
+		ha_err("kernel rejected the request: %s%s: %s", msg,
 		       where, strerror(e));
 	else
 		ha_err("kernel rejected the request%s: %s", where, strerror(e));
@@ -335,7 +340,7 @@ int ha_nl_open_or_report(struct ha_nl *h)
 	int ret = ha_nl_open(h);
 
 	if (ret == -ENOENT)
-		ha_err("kernel module not loaded; run: insmod kmod/hostacct.ko");
+		ha_err("kernel module not loaded; load it with: modprobe hostacct (from a build tree: insmod kmod/hostacct.ko)");
 	else if (ret)
 		ha_err("cannot open a generic netlink socket: %s",
 		       strerror(-ret));

@@ -50,7 +50,11 @@ struct ha_out {
 	size_t cap;
 	int hidden;		/* > 0: inside a JSON-only nest */
 	int sections;
+	bool skip;		/* in a section that --section left out */
 };
+
+/* CSV is one table per invocation: its header row is printed once. */
+static bool ha_csv_header_done;
 
 struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
 {
@@ -108,6 +112,11 @@ static void ha_json_pop(struct ha_out *o)
 void ha_out_section(struct ha_out *o, const char *key, const char *title,
 		    bool rows)
 {
+	/* JSON is always the whole document */
+	o->skip = o->fmt != HA_FMT_JSON && key && ha_opts.section &&
+		  strcmp(key, ha_opts.section);
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		if (key && !o->root)
 			ha_json_push(o, NULL, json_object_new_object());
@@ -150,6 +159,8 @@ static void ha_text_newrow(struct ha_out *o)
 
 void ha_out_row(struct ha_out *o)
 {
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		ha_json_push(o, NULL, json_object_new_object());
 		return;
@@ -159,6 +170,8 @@ void ha_out_row(struct ha_out *o)
 
 void ha_out_row_end(struct ha_out *o)
 {
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON)
 		ha_json_pop(o);
 }
@@ -198,16 +211,24 @@ static void ha_text_cell(struct ha_out *o, const char *key, const char *hdr,
 	row[o->col++] = strdup(text);
 }
 
+/*
+ * Strings may come from workloads (process and cgroup names): tables get
+ * them without control characters, the machine formats as valid UTF-8
+ * (ha_clean_str()); JSON and CSV then quote what they must.
+ */
 void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
 		const char *val)
 {
-	if (o->fmt == HA_FMT_JSON) {
-		if (!key)
-			return;
-		ha_json_add(o, key, json_object_new_string(val));
+	char *clean;
+
+	if (o->skip || (o->fmt == HA_FMT_JSON && !key))
 		return;
-	}
-	ha_text_cell(o, key, hdr, val, false);
+	clean = ha_clean_str(val, o->fmt == HA_FMT_TABLE);
+	if (o->fmt == HA_FMT_JSON)
+		ha_json_add(o, key, json_object_new_string(clean));
+	else
+		ha_text_cell(o, key, hdr, clean, false);
+	free(clean);
 }
 
 static void ha_fmt_unit(char *buf, size_t len, double val, enum ha_unit unit,
@@ -245,6 +266,8 @@ void ha_out_u64(struct ha_out *o, const char *key, const char *hdr,
 {
 	char buf[64];
 
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		if (key)
 			ha_json_add(o, key, json_object_new_uint64(val));
@@ -265,6 +288,8 @@ void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
 {
 	char buf[64];
 
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		if (key)
 			ha_json_add(o, key, json_object_new_double(val));
@@ -276,6 +301,8 @@ void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
 
 void ha_out_none(struct ha_out *o, const char *key, const char *hdr)
 {
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		if (key)
 			ha_json_add(o, key, NULL);
@@ -286,6 +313,8 @@ void ha_out_none(struct ha_out *o, const char *key, const char *hdr)
 
 void ha_out_nest(struct ha_out *o, const char *key, bool array)
 {
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		ha_json_push(o, key, array ? json_object_new_array() :
 					     json_object_new_object());
@@ -296,6 +325,8 @@ void ha_out_nest(struct ha_out *o, const char *key, bool array)
 
 void ha_out_nest_end(struct ha_out *o)
 {
+	if (o->skip)
+		return;
 	if (o->fmt == HA_FMT_JSON) {
 		ha_json_pop(o);
 		return;
@@ -306,7 +337,7 @@ void ha_out_nest_end(struct ha_out *o)
 
 static void ha_csv_field(FILE *f, const char *s)
 {
-	if (!strpbrk(s, ",\"\n")) {
+	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
 		return;
 	}
@@ -324,17 +355,21 @@ static void ha_text_flush(struct ha_out *o)
 	size_t r, c;
 
 	if (o->fmt == HA_FMT_CSV) {
-		if (o->sections++)
-			fputc('\n', o->f);
-		if (o->title)
-			fprintf(o->f, "# %s\n", o->title);
-		if (o->rows) {
+		/*
+		 * One header row, no titles, comments or blank lines. Columns
+		 * come from the first row: an empty table prints nothing.
+		 */
+		if (!ha_csv_header_done && o->rows && o->ncols) {
 			for (c = 0; c < o->ncols; c++) {
 				if (c)
 					fputc(',', o->f);
 				ha_csv_field(o->f, o->cols[c].key);
 			}
 			fputc('\n', o->f);
+			ha_csv_header_done = true;
+		} else if (!ha_csv_header_done && !o->rows) {
+			fputs("key,value\n", o->f);
+			ha_csv_header_done = true;
 		}
 		for (r = 0; r < o->nrows; r++) {
 			char **row = ha_row_cells(o, r);
@@ -414,6 +449,10 @@ out:
 
 void ha_out_section_end(struct ha_out *o)
 {
+	if (o->skip) {
+		o->skip = false;
+		return;
+	}
 	if (o->fmt == HA_FMT_JSON) {
 		ha_json_pop(o);
 		return;

@@ -44,6 +44,37 @@ int ha_common_opt(int c)
 }
 
 /*
+ * --section of a command whose output has the sections @names (NULL
+ * ended): it must name one of them, and CSV, one table per invocation,
+ * needs it. Return 0, or 2 (bad usage) after saying why.
+ */
+int ha_section_check(const char *cmd, const char *const *names)
+{
+	char list[256] = "";
+	size_t i, len = 0;
+
+	for (i = 0; names[i]; i++) {
+		if (ha_opts.section && !strcmp(ha_opts.section, names[i]))
+			return 0;
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				i ? ", " : "", names[i]);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+	}
+	if (ha_opts.section) {
+		ha_err("%s: no section '%s' (sections: %s)", cmd, ha_opts.section,
+		       list);
+		return 2;
+	}
+	if (ha_opts.format == HA_FMT_CSV && i > 1) {
+		ha_err("%s: --csv prints one table; choose it with --section NAME (%s)",
+		       cmd, list);
+		return 2;
+	}
+	return 0;
+}
+
+/*
  * Parse the arguments of a command that takes only the common options.
  * Return: -1 to go on, otherwise the exit status (help shown: 0, bad
  * usage: 2).
@@ -74,15 +105,36 @@ int ha_common_args(int argc, char **argv, void (*usage)(FILE *f))
 	return -1;
 }
 
+/* Messages held while a full-screen view owns the terminal (top). */
+static char *held;
+static size_t held_len;
+static FILE *held_f;
+
+void ha_err_hold(bool hold)
+{
+	if (hold && !held_f) {
+		held_f = open_memstream(&held, &held_len);
+		return;
+	}
+	if (!hold && held_f) {
+		fclose(held_f);
+		held_f = NULL;
+		fwrite(held, 1, held_len, stderr);
+		free(held);
+		held = NULL;
+	}
+}
+
 void ha_err(const char *fmt, ...)
 {
+	FILE *f = held_f ? held_f : stderr;
 	va_list ap;
 
-	fputs("hostacct: ", stderr);
+	fputs("hostacct: ", f);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 /* Decimal only, whole string, no sign, no overflow. */
@@ -227,4 +279,85 @@ int ha_cgroup_id(const char *root, const char *path, uint64_t *id)
 	}
 	memcpy(id, h.fh.f_handle, sizeof(*id));
 	return 0;
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence at @str (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), its code point
+ * in @cp; 0 if @str starts with a byte that begins no such sequence (or
+ * with the terminating NUL).
+ */
+size_t ha_utf8_seq(const char *str, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return s[0] ? 1 : 0;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* NUL included */
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * A string that a workload chose (a process name, a cgroup name), made
+ * safe for an output. Every byte that is not part of well-formed UTF-8
+ * becomes U+FFFD (machine formats: JSON, CSV and Prometheus need valid
+ * UTF-8) or '?' (@terminal); with @terminal, control characters (C0,
+ * DEL, C1), which could move the cursor or change the terminal's state,
+ * become '?' too, as ps(1) shows them. Returns a string to free().
+ */
+char *ha_clean_str(const char *src, bool terminal)
+{
+	size_t len = strlen(src), i = 0, n;
+	char *dst = malloc(3 * len + 1), *d = dst;
+	uint32_t cp;
+
+	if (!dst) {
+		ha_err("out of memory");
+		exit(1);
+	}
+	while (i < len) {
+		n = ha_utf8_seq(src + i, &cp);
+		if (!n) {
+			if (terminal) {
+				*d++ = '?';
+			} else {
+				memcpy(d, "\xef\xbf\xbd", 3);	/* U+FFFD */
+				d += 3;
+			}
+			i++;
+			continue;
+		}
+		if (terminal && (cp < 0x20 || cp == 0x7f ||
+				 (cp >= 0x80 && cp <= 0x9f)))
+			*d++ = '?';
+		else
+			d = mempcpy(d, src + i, n);
+		i += n;
+	}
+	*d = 0;
+	return dst;
 }
