@@ -726,4 +726,206 @@ TEST(cgroup_path_resolution)
 	rmdir(root);
 }
 
+/* ---- what workloads control cannot break an output ---- */
+
+TEST(utf8_sequences)
+{
+	uint32_t cp;
+
+	EXPECT_EQ(1, ha_utf8_seq("a", &cp));
+	EXPECT_EQ(2, ha_utf8_seq("\xc3\xa9", &cp));
+	EXPECT_EQ(0xe9, cp);
+	EXPECT_EQ(3, ha_utf8_seq("\xe2\x82\xac", &cp));
+	EXPECT_EQ(0x20ac, cp);
+	EXPECT_EQ(4, ha_utf8_seq("\xf0\x9f\x98\x80", &cp));
+	EXPECT_EQ(0, ha_utf8_seq("\xff", &cp));
+	EXPECT_EQ(0, ha_utf8_seq("\xc0\xaf", &cp));		/* overlong '/' */
+	EXPECT_EQ(0, ha_utf8_seq("\xe0\x80\xaf", &cp));	/* overlong */
+	EXPECT_EQ(0, ha_utf8_seq("\xed\xa0\x80", &cp));	/* surrogate */
+	EXPECT_EQ(0, ha_utf8_seq("\xf4\x90\x80\x80", &cp));	/* > U+10FFFF */
+	EXPECT_EQ(0, ha_utf8_seq("\xe2\x82", &cp));		/* cut short */
+	EXPECT_EQ(0, ha_utf8_seq("\x80", &cp));
+}
+
+/* Every byte of @s is part of well-formed UTF-8. */
+static bool valid_utf8(const char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	for (; *s; s += n) {
+		n = ha_utf8_seq(s, &cp);
+		if (!n)
+			return false;
+	}
+	return true;
+}
+
+/* No byte that could drive a terminal, but the line ends. */
+static bool no_control(const char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	for (; *s; s += n) {
+		n = ha_utf8_seq(s, &cp);
+		if (!n || (cp < 0x20 && cp != '\n') || cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+	}
+	return true;
+}
+
+#define EVIL	"\xff\"\\\n\x1b[31m\xc2\x9b" "2J\xe2\x82\xac"
+
+TEST(untrusted_names_every_format)
+{
+	struct json_object *root, *v;
+	struct ha_workload w;
+	struct ha_snap s = { 0 };
+	char *out, *p;
+	size_t len;
+	FILE *f;
+
+	memset(&w, 0, sizeof(w));
+	w.class = HOSTACCT_CLASS_NATIVE;
+	w.id = 77;
+	w.has_cpu = true;
+	snprintf(w.name, sizeof(w.name), "%s", EVIL);
+	snprintf(w.cgroup_path, sizeof(w.cgroup_path), "/a,b\r" EVIL);
+
+	/* table: nothing that moves a cursor, names still readable */
+	out = render(HA_FMT_TABLE, &w);
+	EXPECT_TRUE(no_control(out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "?\"\\??[31m?2J\xe2\x82\xac"));
+	free(out);
+
+	/* JSON: valid UTF-8, the name intact but for the invalid byte */
+	out = render(HA_FMT_JSON, &w);
+	EXPECT_TRUE(valid_utf8(out));
+	root = json_tokener_parse(out);
+	ASSERT_NE(NULL, root) TH_LOG("%s", out);
+	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(root, 0),
+					      "name", &v));
+	EXPECT_STREQ("\xef\xbf\xbd\"\\\n\x1b[31m\xc2\x9b" "2J\xe2\x82\xac",
+		     json_object_get_string(v));
+	json_object_put(root);
+	free(out);
+
+	/* CSV: valid UTF-8, the fields quoted, one header and one row */
+	out = render(HA_FMT_CSV, &w);
+	EXPECT_TRUE(valid_utf8(out));
+	EXPECT_NE(NULL, strstr(out, ",\"\xef\xbf\xbd\"\"\\\n\x1b[31m"));
+	EXPECT_NE(NULL, strstr(out, ",\"/a,b\r"));
+	free(out);
+
+	/* Prometheus: valid UTF-8, escaped, on one line */
+	s.wl.w = &w;
+	s.wl.n = 1;
+	s.cg = calloc(1, sizeof(*s.cg));
+	s.host.nr_cpus = 1;
+	out = NULL;
+	f = open_memstream(&out, &len);
+	ha_prom_write(f, &s, HA_NATIVES_DEFAULT);
+	fclose(f);
+	EXPECT_TRUE(valid_utf8(out));
+	p = strstr(out, "hostacct_workload_cpu_seconds_total{");
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, strncmp(p, "hostacct_workload_cpu_seconds_total{class=\"native\",id=\"77\",name=\"\xef\xbf\xbd\\\"\\\\\\n\x1b[31m",
+			     strlen("hostacct_workload_cpu_seconds_total{class=\"native\",id=\"77\",name=\"\xef\xbf\xbd\\\"\\\\\\n\x1b[31m")))
+		TH_LOG("%.120s", p);
+	free(out);
+	free(s.cg);
+}
+
+/* Series per workload family: natives bounded, the busiest kept. */
+TEST(prometheus_natives_bounded)
+{
+	static struct ha_workload w[506];
+	struct ha_snap s = { 0 };
+	uint32_t limits[] = { 0, 10, HA_NATIVES_ALL };
+	size_t len, i, k;
+	char *out, *p;
+	FILE *f;
+
+	for (i = 0; i < 500; i++)	/* natives 0..499, CPU = 1000 + id */
+		w[i] = wl(HOSTACCT_CLASS_NATIVE, 1000 + i, S, (1000 + i) * 1000);
+	w[500] = wl(HOSTACCT_CLASS_KERNEL, 0, 0, 5);
+	w[501] = wl(HOSTACCT_CLASS_KVM, 1, S, 1);
+	w[502] = wl(HOSTACCT_CLASS_KVM, 2, S, 1);
+	w[503] = wl(HOSTACCT_CLASS_CONTAINER, 3, S, 1);
+	w[504] = wl(HOSTACCT_CLASS_CONTAINER, 4, S, 1);
+	w[505] = wl(HOSTACCT_CLASS_CONTAINER, 5, S, 1);
+	snap(&s, 10 * S, w, 506);
+	for (k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+		size_t natives = 0, others = 0, want;
+
+		out = NULL;
+		f = open_memstream(&out, &len);
+		ha_prom_write(f, &s, limits[k]);
+		fclose(f);
+		for (p = out; (p = strstr(p, "\nhostacct_workload_cpu_seconds_total{")); p++) {
+			if (!strncmp(p + 37, "class=\"native\"", 14)) {
+				unsigned int id = atoi(p + 37 + 19);
+
+				natives++;
+				/* only the busiest: ids 1490..1499 with 10 */
+				if (limits[k] == 10)
+					EXPECT_LE(1490, id) TH_LOG("native %u", id);
+			} else {
+				others++;
+			}
+		}
+		want = limits[k] == HA_NATIVES_ALL ? 500 : limits[k];
+		EXPECT_EQ(want, natives) TH_LOG("--natives %u", limits[k]);
+		EXPECT_EQ(6, others);
+		free(out);
+	}
+	free(s.cg);
+}
+
+TEST(csv_one_table_per_invocation)
+{
+	char *out = NULL;
+	size_t len, lines = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct ha_out *o;
+	const char *c;
+
+	ha_opts.format = HA_FMT_CSV;
+	ha_opts.section = "second";
+	o = ha_out_new(HA_FMT_CSV, f);
+	ha_out_section(o, "first", "First", true);
+	ha_out_row(o);
+	ha_out_u64(o, "a", "A", 1, HA_U_NONE);
+	ha_out_row_end(o);
+	ha_out_section_end(o);
+	ha_out_section(o, "second", "Second", true);
+	ha_out_row(o);
+	ha_out_u64(o, "b", "B", 2, HA_U_NONE);
+	ha_out_u64(o, "b_ns", "B(s)", 3000000000ULL, HA_U_NS_S);
+	ha_out_row_end(o);
+	ha_out_row(o);
+	ha_out_u64(o, "b", "B", 4, HA_U_NONE);
+	ha_out_u64(o, "b_ns", "B(s)", 5, HA_U_NS_S);
+	ha_out_row_end(o);
+	ha_out_section_end(o);
+	ha_out_finish(o);
+	fclose(f);
+	EXPECT_STREQ("b,b_ns\n2,3000000000\n4,5\n", out);
+	for (c = out; *c; c++)
+		lines += *c == '\n';
+	EXPECT_EQ(3, lines);
+	free(out);
+
+	/* a command with several tables: CSV needs --section, names checked */
+	ha_opts.section = NULL;
+	EXPECT_EQ(2, ha_section_check("report", (const char *const[]){ "x", "y", NULL }));
+	EXPECT_EQ(0, ha_section_check("show", (const char *const[]){ "x", NULL }));
+	ha_opts.section = "z";
+	EXPECT_EQ(2, ha_section_check("report", (const char *const[]){ "x", "y", NULL }));
+	ha_opts.section = "y";
+	EXPECT_EQ(0, ha_section_check("report", (const char *const[]){ "x", "y", NULL }));
+}
+
 TEST_HARNESS_MAIN
