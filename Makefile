@@ -33,6 +33,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+DATADIR ?= $(PREFIX)/share/hostacct
 MODDIR ?= /lib/modules/$(KVER)/updates
 VERSION := $(shell sed -n 's/^\#define HOSTACCT_VERSION[[:space:]]*"\(.*\)"/\1/p' kmod/hostacct.h)
 
@@ -129,6 +130,10 @@ install: $(KO) tool
 	sed 's|@SBINDIR@|$(SBINDIR)|' tools/systemd/hostacct-exporter.service \
 		>$(DESTDIR)$(UNITDIR)/hostacct-exporter.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hostacct-exporter.service
+	install -D -m 0644 tools/prometheus/hostacct.rules.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/hostacct.rules.yml
+	install -D -m 0644 tools/prometheus/hostacct.rules.test.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/hostacct.rules.test.yml
 ifeq ($(DESTDIR),)
 	depmod -a $(KVER)
 endif
@@ -138,6 +143,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/hostacct.8 $(DESTDIR)$(COMPLETIONDIR)/hostacct \
 		$(DESTDIR)$(UNITDIR)/hostacct.service \
 		$(DESTDIR)$(UNITDIR)/hostacct-exporter.service
+	rm -rf $(DESTDIR)$(DATADIR)
 ifeq ($(DESTDIR),)
 	depmod -a $(KVER)
 endif

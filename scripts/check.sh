@@ -139,6 +139,17 @@ if want unit; then
 	skip=$((skip + ${us:-0}))
 fi
 
+# 4b. the shipped Prometheus rules: valid, and their unit tests pass
+if want unit; then
+	if out=$(cd tools/prometheus && promtool check rules hostacct.rules.yml 2>&1 &&
+		 promtool test rules hostacct.rules.test.yml 2>&1); then
+		ok "Prometheus rules: promtool check rules and test rules pass"
+	else
+		notok "Prometheus rules (promtool check/test rules)"
+		echo "$out" | head -n 30 | sed 's/^/#   /'
+	fi
+fi
+
 # 5. the VM suite, the newest 6.1.x and 6.12.x side by side
 if want vm; then
 	vlog=build/check/vmtest.log

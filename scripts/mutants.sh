@@ -28,6 +28,9 @@ MUTANTS=$(cat <<'EOF'
 cli-user-system~tools/hostacct/parse.c~s/U64\(struct ha_workload, user_ns\)/U64(struct ha_workload, XX)/; s/U64\(struct ha_workload, system_ns\)/U64(struct ha_workload, user_ns)/; s/U64\(struct ha_workload, XX\)/U64(struct ha_workload, system_ns)/~unit
 prom-ms~tools/hostacct/prom.c~s/v\.u \/ 1000000000ULL/v.u \/ 1000000ULL/; s/v\.u % 1000000000ULL/v.u % 1000000ULL/~unit
 csv-seconds~tools/hostacct/output.c~s/\(o->fmt == HA_FMT_CSV && \(unit == HA_U_NS_S \|\| unit == HA_U_BYTES\)\)/(o->fmt == HA_FMT_CSV \&\& unit == HA_U_BYTES)/; s/if \(csv\)\n\t\t\tsnprintf\(buf, len, "%.0f", val\);\n\t\telse\n\t\t\tsnprintf\(buf, len, "%.2f", val \/ 1e9\);/snprintf(buf, len, "%.2f", val \/ 1e9);/~unit
+prom-raw-label~tools/hostacct/prom.c~s/char \*clean = ha_clean_str\(val, false\), \*c;/char *clean = strdup(val), *c;/~unit
+table-control~tools/hostacct/util.c~s/if \(terminal && \(cp < 0x20 \|\| cp == 0x7f \|\|/if (terminal \&\& (cp == 0x7f ||/~unit
+natives-unbounded~tools/hostacct/prom.c~s/for \(i = 0; i < n && \(natives == HA_NATIVES_ALL \|\| i < natives\); i\+\+\)/for (i = 0; i < n; i++)/~unit
 rates-lifetime~tools/hostacct/rates.c~s/r->basis = HA_BASIS_NEW;/r->basis = HA_BASIS_LIFETIME;/~unit
 ctr-mem-limit~tools/hostacct/cmd_report.c~s/return cg->mem_max != UINT64_MAX \? cg->mem_max : cg->mem_high;/return UINT64_MAX;/~vm: selftests/hostacct_cli_test.sh
 drop-exits~kmod/ledger.c~s/(if \(!thread_group_leader\(p\)\))\n\t\treturn;/if (1)\n\t\treturn;/~vm: build/selftests/hostacct_counters_test -t vmms_keep_their_class
@@ -60,7 +63,8 @@ prepare() {
 	mkdir -p "$dir"
 	git ls-files -z --cached --others --exclude-standard |
 		xargs -0 cp --parents -t "$dir" 2>/dev/null
-	cp -a build/ksrc "$dir/build/" 2>/dev/null || { mkdir -p "$dir/build" && cp -a build/ksrc "$dir/build/"; }
+	mkdir -p "$dir/build"
+	cp -a build/ksrc "$dir/build/ksrc"
 	cp "$dir/$file" "$dir/$file.orig"
 	perl -0pi -e "$subst" "$dir/$file"
 	if cmp -s "$dir/$file" "$dir/$file.orig"; then

@@ -159,12 +159,12 @@ check "idle container: limit 2 CPUs, CPU at most what it used plus 2 CPUs outsid
 memcur=$(cat "$CG/mem/memory.current")
 check "memory container: memory.current holds the 64 MiB touched, as cgroupfs says" \
 	".containers[] | select(.id == $mem_id) | .mem_limit_bytes == 268435456 and
-	 .mem_current_bytes >= 67108864 and
-	 (.mem_current_bytes - $memcur | fabs) <= 65536 and
-	 (.mem_eff_pct - 100 * .mem_current_bytes / 268435456 | fabs) < 0.001" \
+	 .mem_cgroup_bytes >= 67108864 and
+	 (.mem_cgroup_bytes - $memcur | fabs) <= 65536 and
+	 (.mem_eff_pct - 100 * .mem_cgroup_bytes / 268435456 | fabs) < 0.001" \
 	"$T/r.json" ".containers"
 check "VM: vCPU time inside [the probe's vCPU threads' runtime, + 2 vCPUs outside it]" \
-	".vms[] | select(.id == $vm_pid) | .nr_vcpus == 2 and
+	".vms[] | select(.id == $vm_pid) | .kvm_nr_vcpus == 2 and
 	 (.vcpu_busy_cpus + .halt_poll_cpus) * \$r.host.interval_s >= \$r.probe.vcpu_ns / 1e9 - 0.001 and
 	 .vcpu_busy_cpus * \$r.host.interval_s <= \$r.probe.vcpu_ns / 1e9 + 2 * (\$r | $OUT) + 0.01 and
 	 (.cpu_eff_pct - 50 * .vcpu_busy_cpus | fabs) < 0.001" \
@@ -172,11 +172,11 @@ check "VM: vCPU time inside [the probe's vCPU threads' runtime, + 2 vCPUs outsid
 # resident: at most the guest RAM mapping's Rss, at least all of it but the
 # untouched parts of the two huge pages at the ends of the touched range
 check "VM memory: 256 MiB configured, resident as the guest RAM mapping's Rss (smaps)" \
-	".vms[] | select(.id == $vm_pid) | .guest_mem_bytes == 268435456 and
+	".vms[] | select(.id == $vm_pid) | .kvm_guest_mem_bytes == 268435456 and
 	 \$r.probe.ram_rss >= 67108864 and
-	 .guest_resident_bytes <= \$r.probe.ram_rss + 32768 and
-	 .guest_resident_bytes + 4194304 >= \$r.probe.ram_rss and
-	 (.mem_eff_pct - 100 * .guest_resident_bytes / 268435456 | fabs) < 0.001" \
+	 .kvm_guest_resident_bytes <= \$r.probe.ram_rss + 32768 and
+	 .kvm_guest_resident_bytes + 4194304 >= \$r.probe.ram_rss and
+	 (.mem_eff_pct - 100 * .kvm_guest_resident_bytes / 268435456 | fabs) < 0.001" \
 	"$T/r.json" ".vms"
 check "VM: guest and overhead are the two shares of the VMM's CPU time" \
 	".vms[] | select(.id == $vm_pid) | .guest_cpus >= 0 and .overhead_cpus >= 0 and
@@ -189,14 +189,14 @@ check "idle reserved capacity: the VM's idle vCPU and the containers' unused quo
 	 (\$r.containers | map(select(.id == $busy_id)) | .[0]) as \$busy |
 	 .idle_reserved.vm_cpus >= 2 - \$vm.vcpu_busy_cpus - 0.000001 and
 	 .idle_reserved.vm_cpus >= 0.9 and
-	 .idle_reserved.vm_bytes == 268435456 - \$vm.guest_resident_bytes and
+	 .idle_reserved.vm_bytes == 268435456 - \$vm.kvm_guest_resident_bytes and
 	 .idle_reserved.container_cpus >= (2 - \$idle.cpus) + (0.5 - \$busy.cpus | if . < 0 then 0 else . end) - 0.000001" \
 	"$T/r.json" ".idle_reserved"
 check "trade-off table counts what the sections list" \
 	"(.tradeoffs[] | select(.class == \"kvm\") | .count) == (.vms | length) and
 	 (.tradeoffs[] | select(.class == \"container\") | .count) == (.containers | length) and
 	 (.tradeoffs[] | select(.class == \"native\") | .count) ==
-	   (.split[] | select(.class == \"native\") | .workloads) and
+	   (.split[] | select(.class == \"native\") | .nr_workloads) and
 	 (.containers | length) >= 3 and (.vms | length) >= 1 and
 	 (.tradeoffs[] | select(.class == \"container\") | .isolation | test(\"pid\"))" \
 	"$T/r.json" ".tradeoffs"
@@ -237,9 +237,33 @@ wait_ready "$T/frozen"
 frozen=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$T/frozen")
 kill -STOP "$frozen"
 # every thread stopped, not only the leader
-while grep -qv '^T$' <(for t in /proc/$frozen/task/*/stat; do sed 's/.*) \(.\).*/\1/' "$t"; done); do
+stopped() {
+	local t st
+	for t in /proc/"$1"/task/*/stat; do
+		st=$(sed 's/.*) \(.\).*/\1/' "$t") || return 1
+		[ "$st" = T ] || return 1
+	done
+}
+while ! stopped "$frozen"; do
 	sleep 0.01
 done
+
+# --- names a workload chooses: invalid UTF-8, a quote, a backslash, a
+# newline and escape sequences (a process name via prctl, a cgroup name)
+$PY -c '
+import ctypes, sys, time
+ctypes.CDLL(None).prctl(15, b"\xff\"\\\n\x1b[31m", 0, 0, 0)
+print("ready", flush=True)
+time.sleep(100000)' >"$T/evil" &
+evil=$!
+pids+=($!)
+oddcg=$'odd\x1b[1m,"x\xff'
+"$B/container" --cgroup "$CG/$oddcg" -- "$B/burner" --ms 10 >"$T/odd" &
+pids+=($!)
+wait_ready "$T/evil"
+wait_ready "$T/odd"
+# (bytes, not characters: the path is not valid UTF-8)
+odd_id=$(LC_ALL=C sed -n 's/.* id=\([0-9]*\).*/\1/p' "$T/odd")
 
 "$HA" show -j >"$T/show.json"
 "$B/hc_dump" >"$T/hc.jsonl"
@@ -247,7 +271,9 @@ done
 result "show -j and the libnl client's dump agree field by field" $PY - "$T/show.json" "$T/hc.jsonl" "$frozen" <<'EOF'
 import json, sys
 show = json.load(open(sys.argv[1]))
-hc = [json.loads(l) for l in open(sys.argv[2])]
+# the client prints names as the kernel has them; invalid UTF-8 reads as
+# U+FFFD, one per invalid byte, as the CLI must print it
+hc = [json.loads(l) for l in open(sys.argv[2], encoding='utf-8', errors='replace')]
 frozen = int(sys.argv[3])
 classes = {1: 'kernel', 2: 'native', 3: 'kvm', 4: 'container'}
 by = {(classes[w['class']], w['id']): w for w in hc}
@@ -293,6 +319,40 @@ else:
 print('\n'.join(bad) or f'{len(rows)} rows')
 sys.exit(1 if bad else 0)
 EOF
+"$HA" show >"$T/show.txt"
+result "names a workload chose: tables show no control byte, JSON and CSV carry them as valid UTF-8" \
+	$PY - "$T/show.txt" "$T/show.json" "$T/show.csv" "$evil" "$odd_id" <<'EOF'
+import csv, json, sys
+table = open(sys.argv[1], 'rb').read()
+bad = []
+try:
+    text = table.decode('utf-8')
+except UnicodeDecodeError as e:
+    bad.append(f'table is not UTF-8: {e}')
+    text = table.decode('utf-8', 'replace')
+ctl = [c for c in text if (ord(c) < 0x20 and c != '\n') or 0x7f <= ord(c) <= 0x9f]
+if ctl:
+    bad.append(f'table has control characters {ctl[:5]!r}')
+if '?"\\??[31m' not in text:
+    bad.append('the process name is not in the table as ?"\\??[31m')
+show = json.load(open(sys.argv[2], encoding='utf-8'))
+want = '\ufffd"\\\n\x1b[31m'
+ev = [w for w in show if w['class'] == 'native' and w['id'] == int(sys.argv[4])]
+if not ev or ev[0]['name'] != want:
+    bad.append(f'JSON name {ev[0]["name"] if ev else None!r}, want {want!r}')
+ct = [w for w in show if w['class'] == 'container' and w['id'] == int(sys.argv[5])]
+if not ct or not ct[0]['cgroup_path'].endswith('/odd\x1b[1m,"x\ufffd'):
+    bad.append(f'JSON cgroup_path {ct[0]["cgroup_path"] if ct else None!r}')
+rows = list(csv.DictReader(open(sys.argv[3], encoding='utf-8', newline='')))
+cr = [r for r in rows if r['class'] == 'native' and r['id'] == sys.argv[4]]
+if not cr or cr[0]['name'] != want:
+    bad.append(f'CSV name {cr[0]["name"] if cr else None!r}')
+cc = [r for r in rows if r['class'] == 'container' and r['id'] == sys.argv[5]]
+if not cc or not cc[0]['cgroup_path'].endswith('/odd\x1b[1m,"x\ufffd'):
+    bad.append(f'CSV cgroup_path {cc[0]["cgroup_path"] if cc else None!r}')
+print('\n'.join(bad) or 'names safe in table, JSON and CSV')
+sys.exit(1 if bad else 0)
+EOF
 "$HA" host -j >"$T/host.json"
 check "host -j: the CPUs online, memory, every class" \
 	".nr_cpus_online == $(nproc) and .mem_total_bytes == $(awk '/MemTotal/ { printf "%.0f", $2 * 1024 }' /proc/meminfo) and
@@ -308,11 +368,15 @@ check "top -b -n 1 -j lists the busy container and the VM" \
 	"$T/top.json"
 
 # --- Prometheus: valid, and the same numbers
-"$HA" report --prometheus >"$T/metrics.txt"
-if out=$(promtool check metrics <"$T/metrics.txt" 2>&1); then
-	ok "report --prometheus passes promtool check metrics"
+"$HA" report --prometheus --natives all >"$T/metrics.txt"
+# the hostile name: U+FFFD, then \" \\ \n escaped, ESC kept (valid UTF-8)
+evil_label='name="'$'\xef\xbf\xbd''\"\\\n'$'\x1b''[31m"'
+if out=$(promtool check metrics <"$T/metrics.txt" 2>&1) &&
+   grep -qF "hostacct_workload_cpu_seconds_total{class=\"native\",id=\"$evil\",$evil_label}" "$T/metrics.txt"; then
+	ok "report --prometheus passes promtool check metrics, the hostile name escaped and valid UTF-8"
 else
-	notok "report --prometheus passes promtool check metrics" "$out"
+	notok "report --prometheus passes promtool check metrics, the hostile name escaped and valid UTF-8" \
+		"$out" "$(grep -a "id=\"$evil\"" "$T/metrics.txt" | head -n 2 | cat -v)"
 fi
 want=$(jq -r ".[] | select(.class == \"native\" and .id == $frozen) | .cpu_ns" "$T/show.json")
 want_s=$(awk -v n="$want" 'BEGIN { printf "%d.%09d", n / 1e9, n % 1e9 }')
@@ -325,7 +389,7 @@ else
 	notok "Prometheus values equal show -j's" "cpu: want $want_s got '$got_s'"
 fi
 
-"$HA" serve --listen 127.0.0.1:19469 2>"$T/serve.err" &
+"$HA" serve --natives all --listen 127.0.0.1:19469 2>"$T/serve.err" &
 sp=$!
 pids+=("$sp")
 for _ in $(seq 600); do
@@ -334,8 +398,9 @@ for _ in $(seq 600); do
 done
 if grep -q "^hostacct_host_cpus $(nproc)$" "$T/scrape.txt" 2>/dev/null &&
    grep -q "^hostacct_workload_cpu_seconds_total{class=\"native\",id=\"$frozen\",[^}]*} $want_s$" "$T/scrape.txt" &&
+   grep -qF "id=\"$evil\",$evil_label}" "$T/scrape.txt" &&
    promtool check metrics <"$T/scrape.txt" >/dev/null 2>&1; then
-	ok "serve answers a scrape with valid metrics and the same numbers"
+	ok "serve answers a scrape with valid metrics and the same numbers, the hostile name included"
 else
 	notok "serve answers a scrape with valid metrics and the same numbers" "$(cat "$T/serve.err")"
 fi
@@ -345,9 +410,120 @@ kill $sp
 wait $sp 2>/dev/null
 kill -CONT "$frozen"
 
+# --- bounded series: 500 sleeping natives, the default scrape keeps 10
+for _ in $(seq 500); do
+	sleep 100000 &
+	pids+=($!)
+done
+"$HA" serve --listen 127.0.0.1:19470 2>"$T/serve2.err" &
+sp=$!
+pids+=("$sp")
+for _ in $(seq 600); do
+	curl -sf http://127.0.0.1:19470/metrics >"$T/scrape2.txt" && break
+	sleep 0.1
+done
+natives=$("$HA" show -j | jq '[.[] | select(.class == "native")] | length')
+result "500 sleepers ($natives natives): 10 native series per family, the class totals count them all" \
+	$PY - "$T/scrape2.txt" "$natives" <<'EOF'
+import collections, re, sys
+fam = collections.Counter()
+procs = None
+for l in open(sys.argv[1], encoding='utf-8'):
+    m = re.match(r'(hostacct_\w+)\{class="native",', l)
+    if m:
+        fam[m.group(1)] += 1
+    m = re.match(r'hostacct_class_processes\{class="native"\} (\d+)', l)
+    if m:
+        procs = int(m.group(1))
+bad = [f'{f}: {c} native series' for f, c in fam.items() if c != 10]
+if len(fam) < 10:
+    bad.append(f'only {len(fam)} families with native series')
+if procs is None or procs < 500 or int(sys.argv[2]) < 500:
+    bad.append(f'class_processes native {procs}, show lists {sys.argv[2]}')
+print('\n'.join(bad) or f'{len(fam)} families with 10 native series; {procs} native processes')
+sys.exit(1 if bad else 0)
+EOF
+if promtool check metrics <"$T/scrape2.txt" >/dev/null 2>&1 &&
+   grep -q '^hostacct_scrape_error 0$' "$T/scrape2.txt" &&
+   grep -q '^hostacct_build_info{version="[0-9.]*",family_version="[0-9]*"} 1$' "$T/scrape2.txt" &&
+   grep -q "^hostacct_host_boot_time_seconds $(awk '/^btime/ { print $2 }' /proc/stat).000000000$" "$T/scrape2.txt"; then
+	ok "a default scrape: valid, build_info, scrape_error 0, boot time as /proc/stat btime"
+else
+	notok "a default scrape: valid, build_info, scrape_error 0, boot time as /proc/stat btime" \
+		"$(grep -E '^hostacct_(scrape|build|host_boot)' "$T/scrape2.txt")"
+fi
+kill $sp
+wait $sp 2>/dev/null
+
 out=$("$HA" top -b -n 2 -d 0.5)
 tables=$(grep -c '^hostacct top' <<<"$out")
 [ "$tables" = 2 ] && ok "top -b -n 2 prints two tables" || notok "top -b -n 2 prints two tables" "$out"
+
+# --- CSV: one table per invocation, the keys of the JSON section
+"$HA" report -j -i 0.2 >"$T/rep.json"
+for sec in host split reconcile vms containers natives idle_reserved tradeoffs; do
+	"$HA" report --csv --section $sec -i 0.2 >"$T/rep-$sec.csv" 2>"$T/rep-$sec.err"
+done
+result "report --csv --section: each section one CSV table with the keys of report -j" \
+	$PY - "$T/rep.json" "$T" <<'EOF'
+import csv, json, sys
+rep = json.load(open(sys.argv[1]))
+bad = []
+for sec, val in rep.items():
+    text = open(f'{sys.argv[2]}/rep-{sec}.csv', encoding='utf-8', newline='').read()
+    rows = list(csv.reader(text.splitlines()))
+    if any(l.startswith('#') or not l for l in text.splitlines()):
+        bad.append(f'{sec}: a comment or a blank line')
+    if isinstance(val, dict):
+        keys = {k for k, v in val.items() if not isinstance(v, (list, dict))}
+        if not rows or rows[0] != ['key', 'value'] or {r[0] for r in rows[1:]} != keys:
+            bad.append(f'{sec}: {rows[:1]} keys {sorted({r[0] for r in rows[1:]} ^ keys)}')
+    elif val:
+        keys = set(val[0]) - {k for k, v in val[0].items() if isinstance(v, (list, dict))}
+        if not rows or set(rows[0]) != keys or len(rows[0]) != len(keys):
+            bad.append(f'{sec}: columns {sorted(set(rows[0] if rows else []) ^ keys)}')
+        elif any(len(r) != len(rows[0]) for r in rows):
+            bad.append(f'{sec}: ragged rows')
+print('\n'.join(bad) or f'{len(rep)} sections')
+sys.exit(1 if bad else 0)
+EOF
+
+# --- the man page lists every key the commands print
+"$HA" top -b -n 1 -j >"$T/top1.json"
+result "the man page's KEYS section lists every JSON key of every command" \
+	$PY - "$here/../Documentation/hostacct.8" "$T/show.json" "$T/host.json" \
+	"$T/rep.json" "$T/top1.json" "$T/version.json" <<'EOF'
+import json, re, sys
+man = open(sys.argv[1]).read()
+keys_sec = man[man.index('.SH KEYS'):man.index('.SH EXIT STATUS')]
+listed = set(re.findall(r'[a-z][a-z0-9_]*', keys_sec))
+def keys(v, out):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.add(k)
+            keys(x, out)
+    elif isinstance(v, list):
+        for x in v:
+            keys(x, out)
+    return out
+bad = []
+for f in sys.argv[2:]:
+    for line in open(f):
+        if line.strip():
+            missing = keys(json.loads(line), set()) - listed
+            if missing:
+                bad.append(f'{f.split("/")[-1]}: {sorted(missing)}')
+print('\n'.join(bad) or f'{len(listed)} words in KEYS cover every key')
+sys.exit(1 if bad else 0)
+EOF
+
+# --- version needs no privilege
+if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$HA" version -j 2>&1) &&
+   jq -e ".module_version == \"$(cat /sys/module/hostacct/version)\"" <<<"$out" >/dev/null 2>&1; then
+	ok "version as an unprivileged user: the tool's and the module's version, exit 0"
+else
+	notok "version as an unprivileged user: the tool's and the module's version, exit 0" "$out"
+fi
 
 # --- bad input: a sentence on stderr and a non-zero exit
 bad() {
@@ -356,7 +532,7 @@ bad() {
 	local err rc
 	err=$("$@" 2>&1 >/dev/null)
 	rc=$?
-	if [ $rc -eq "$want" ] && grep -qE "$pattern" <<<"$err"; then
+	if [ $rc -eq "$want" ] && grep -qE -e "$pattern" <<<"$err"; then
 		ok "$name"
 	else
 		notok "$name" "exit $rc (want $want): $err"
@@ -372,9 +548,30 @@ bad "unknown class" 2 "bad class list 'vmz'" "$HA" show --class vmz
 bad "unknown cgroup path" 1 "no cgroup '/no/such/cgroup'" "$HA" show --cgroup /no/such/cgroup
 bad "bad listen address" 2 "bad address" "$HA" serve --listen nowhere
 bad "unprivileged user" 1 "permission denied" setpriv --reuid=65534 --regid=65534 --clear-groups "$HA" host
+bad "CSV of a report without --section" 2 "--csv prints one table; choose it with --section" "$HA" report --csv -i 0.1
+bad "an unknown section" 2 "no section 'nope' \(sections: host, split" "$HA" report --section nope
+bad "bad --natives" 2 "bad --natives 'many'" "$HA" serve --natives many
+bad "top -j without -b" 2 "add -b" "$HA" top -j
+bad "top without a terminal" 2 "needs a terminal; use -b" "$HA" top </dev/null
+bad "pid not found: one prefix" 1 "^hostacct: not found: no process with this pid" "$HA" show --pid 4194303
 
 if rmmod hostacct; then
-	bad "module not loaded" 1 "kernel module not loaded" "$HA" show
+	bad "module not loaded" 1 "kernel module not loaded; load it with: modprobe hostacct" "$HA" show
+	"$HA" serve --listen 127.0.0.1:19471 2>/dev/null &
+	sp=$!
+	code=000
+	for _ in $(seq 600); do
+		code=$(curl -s -o "$T/scrape3.txt" -w '%{http_code}' http://127.0.0.1:19471/metrics) && break
+		sleep 0.1
+	done
+	kill $sp
+	wait $sp 2>/dev/null
+	if [ "$code" = 200 ] && grep -q '^hostacct_scrape_error 1$' "$T/scrape3.txt" &&
+	   promtool check metrics <"$T/scrape3.txt" >/dev/null 2>&1; then
+		ok "a scrape without the module: 200, valid, hostacct_scrape_error 1"
+	else
+		notok "a scrape without the module: 200, valid, hostacct_scrape_error 1" "code $code" "$(cat "$T/scrape3.txt")"
+	fi
 	insmod "$HOSTACCT_KO" || echo "# re-insmod failed"
 else
 	notok "module not loaded" "rmmod failed"

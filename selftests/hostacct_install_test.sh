@@ -54,12 +54,14 @@ if make -s -C "$TREE" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; t
 		 usr/share/man/man8/hostacct.8 \
 		 usr/share/bash-completion/completions/hostacct \
 		 usr/lib/systemd/system/hostacct.service \
-		 usr/lib/systemd/system/hostacct-exporter.service; do
+		 usr/lib/systemd/system/hostacct-exporter.service \
+		 usr/share/hostacct/prometheus/hostacct.rules.yml \
+		 usr/share/hostacct/prometheus/hostacct.rules.test.yml; do
 		[ -f "$S/$f" ] || missing="$missing $f"
 	done
 	if [ -z "$missing" ] &&
 	   grep -q "ExecStart=/usr/sbin/hostacct serve" "$S/usr/lib/systemd/system/hostacct-exporter.service"; then
-		ok "make install DESTDIR=... installs module, CLI, man page, completion, units"
+		ok "make install DESTDIR=... installs module, CLI, man page, completion, units, Prometheus rules"
 	else
 		notok "make install DESTDIR=... layout" "missing:$missing"
 	fi
@@ -98,6 +100,7 @@ fi
 rmmod hostacct 2>/dev/null
 make -s -C "$TREE" uninstall KVER="$rel" >/dev/null 2>&1
 if [ ! -e "/lib/modules/$rel/updates/hostacct.ko" ] && [ ! -e /usr/sbin/hostacct ] &&
+   [ ! -e /usr/share/hostacct ] &&
    ! modprobe hostacct 2>/dev/null; then
 	ok "make uninstall removes what install put"
 else

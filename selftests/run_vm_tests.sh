@@ -52,10 +52,11 @@ while read -r name modes need timeout cmd args; do
 		echo "VMTEST-PROG-END $name rc=0"
 		continue
 	fi
+	t0=$SECONDS
 	# shellcheck disable=SC2086
 	timeout -k 10 "$timeout" "$root/$cmd" $args </dev/null 2>&1
 	rc=$?
 	[ $rc -eq 124 ] && echo "# $name: killed after ${timeout}s"
-	echo "VMTEST-PROG-END $name rc=$rc"
+	echo "VMTEST-PROG-END $name rc=$rc secs=$((SECONDS - t0))"
 done <"$here/manifest"
 exit 0

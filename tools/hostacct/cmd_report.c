@@ -54,9 +54,9 @@ static void split_row(struct ha_out *o, const char *name, double cpus,
 	ha_out_row(o);
 	ha_out_str(o, "class", "CLASS", name);
 	if (workloads)
-		ha_out_u64(o, "workloads", "WORKLOADS", count, HA_U_NONE);
+		ha_out_u64(o, "nr_workloads", "WORKLOADS", count, HA_U_NONE);
 	else
-		ha_out_none(o, "workloads", "WORKLOADS");
+		ha_out_none(o, "nr_workloads", "WORKLOADS");
 	ha_out_dbl(o, "cpus", "CPUS", cpus, HA_U_FIXED2);
 	ha_out_dbl(o, "host_pct", "%HOST", 100 * cpus / host, HA_U_PCT);
 	if (mem) {
@@ -120,7 +120,7 @@ static void section_split(struct ha_out *o, const struct rep *r)
 	ha_out_dbl(o, "accounted_cpus", "classes + idle + apart states (CPUs)",
 		   sp.accounted, HA_U_FIXED2);
 	ha_out_dbl(o, "no_task_cpus", "in no task (CPUs)", sp.no_task, HA_U_FIXED2);
-	ha_out_u64(o, "online_cpus", "online CPUs", hb->nr_cpus, HA_U_NONE);
+	ha_out_u64(o, "nr_cpus_online", "online CPUs", hb->nr_cpus, HA_U_NONE);
 	ha_out_dbl(o, "uncertainty_cpus", "sampling span (CPUs)", sp.uncertainty,
 		   HA_U_FIXED2);
 	ha_out_dbl(o, "proc_stat_cpus", "/proc/stat states, tick-sampled (CPUs)",
@@ -145,7 +145,7 @@ static void section_vms(struct ha_out *o, const struct rep *r)
 		vmm_mem = (double)rss(w) - k->guest_resident;
 		ha_out_row(o);
 		ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
-		ha_out_u64(o, "nr_vcpus", "VCPUS", k->nr_vcpus, HA_U_NONE);
+		ha_out_u64(o, "kvm_nr_vcpus", "VCPUS", k->nr_vcpus, HA_U_NONE);
 		ha_out_dbl(o, "cpus", "CPUS", v.cpus, HA_U_FIXED2);
 		ha_out_dbl(o, "vcpu_busy_cpus", "BUSY", v.busy, HA_U_FIXED2);
 		ha_out_dbl(o, "cpu_eff_pct", "CPU-EFF%",
@@ -153,8 +153,8 @@ static void section_vms(struct ha_out *o, const struct rep *r)
 		ha_out_dbl(o, "guest_cpus", "GUEST", v.guest, HA_U_FIXED2);
 		ha_out_dbl(o, "overhead_cpus", "OVERHEAD", v.overhead, HA_U_FIXED2);
 		ha_out_dbl(o, "halt_poll_cpus", "HALTPOLL", v.halt_poll, HA_U_FIXED2);
-		ha_out_u64(o, "guest_mem_bytes", "GUEST-RAM", k->guest_mem, HA_U_BYTES);
-		ha_out_u64(o, "guest_resident_bytes", "RESIDENT", k->guest_resident,
+		ha_out_u64(o, "kvm_guest_mem_bytes", "GUEST-RAM", k->guest_mem, HA_U_BYTES);
+		ha_out_u64(o, "kvm_guest_resident_bytes", "RESIDENT", k->guest_resident,
 			   HA_U_BYTES);
 		ha_out_dbl(o, "mem_eff_pct", "MEM-EFF%",
 			   k->guest_mem ? 100.0 * k->guest_resident / k->guest_mem : 0,
@@ -200,7 +200,7 @@ static void section_containers(struct ha_out *o, const struct rep *r)
 			   (uint64_t)v.throttled_periods, HA_U_NONE);
 		ha_out_dbl(o, "throttled_s", "THR(s)", v.throttled_s, HA_U_FIXED2);
 		if (cg->has_memory) {
-			ha_out_u64(o, "mem_current_bytes", "MEM.CUR", cg->mem_current,
+			ha_out_u64(o, "mem_cgroup_bytes", "MEM.CUR", cg->mem_current,
 				   HA_U_BYTES);
 			if (mlim != UINT64_MAX)
 				ha_out_u64(o, "mem_limit_bytes", "MEM.MAX", mlim, HA_U_BYTES);
@@ -212,7 +212,7 @@ static void section_containers(struct ha_out *o, const struct rep *r)
 			ha_out_u64(o, "mem_anon_bytes", "ANON", cg->mem_anon, HA_U_BYTES);
 			ha_out_u64(o, "mem_file_bytes", "FILE", cg->mem_file, HA_U_BYTES);
 		} else {
-			ha_out_none(o, "mem_current_bytes", "MEM.CUR");
+			ha_out_none(o, "mem_cgroup_bytes", "MEM.CUR");
 			ha_out_none(o, "mem_limit_bytes", "MEM.MAX");
 			ha_out_none(o, "mem_eff_pct", "MEM-EFF%");
 			ha_out_none(o, "mem_anon_bytes", "ANON");
@@ -271,12 +271,12 @@ static void section_natives(struct ha_out *o, const struct rep *r)
 	ha_out_section(o, "natives", title, true);
 	for (i = 0; i < n && (r->natives == HA_NATIVES_ALL || i < r->natives); i++) {
 		ha_out_row(o);
-		ha_out_u64(o, "pid", "PID", v[i].w->id, HA_U_NONE);
+		ha_out_u64(o, "id", "PID", v[i].w->id, HA_U_NONE);
 		ha_out_u64(o, "nr_threads", "THREADS", v[i].w->nr_threads, HA_U_NONE);
 		ha_out_dbl(o, "cpus", "CPUS", v[i].cpus, HA_U_FIXED2);
 		ha_out_dbl(o, "host_pct", "%HOST", 100 * v[i].cpus / r->iv.b->host.nr_cpus,
 			   HA_U_PCT);
-		ha_out_u64(o, "rss_bytes", "RSS", rss(v[i].w), HA_U_BYTES);
+		ha_out_u64(o, "mem_rss_bytes", "RSS", rss(v[i].w), HA_U_BYTES);
 		ha_out_str(o, "name", "NAME", v[i].w->name);
 		ha_out_row_end(o);
 	}

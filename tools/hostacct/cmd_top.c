@@ -106,7 +106,7 @@ static void top_batch_print(const struct top_view *v, unsigned int limit)
 		ha_out_row(o);
 		ha_out_str(o, "class", "CLASS", ha_class_name(w->class));
 		ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
-		ha_out_dbl(o, "cpu_pct", "CPU%",
+		ha_out_dbl(o, "host_pct", "CPU%",
 			   100 * v->rows[i].cpus / v->cur.host.nr_cpus, HA_U_PCT);
 		ha_out_dbl(o, "cpus", "CPUS", v->rows[i].cpus, HA_U_FIXED2);
 		ha_out_u64(o, "mem_rss_bytes", "RSS",

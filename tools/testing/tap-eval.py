@@ -28,7 +28,7 @@ RESULT = re.compile(r'^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$')
 PLAN = re.compile(r'^1\.\.(\d+)\b')
 SKIP = re.compile(r'#\s*SKIP\b\s*(.*)$', re.IGNORECASE)
 BEGIN = re.compile(r'^VMTEST-PROG-BEGIN (\S+)$')
-END = re.compile(r'^VMTEST-PROG-END (\S+) rc=(-?\d+)$')
+END = re.compile(r'^VMTEST-PROG-END (\S+) rc=(-?\d+)( secs=\d+)?$')
 
 
 def read_manifest(path, mode):

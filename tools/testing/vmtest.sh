@@ -27,7 +27,11 @@ usage: $0 [options]
   -m, --mode MODE    test (default), demo, bench, stress, run or shell
                      (run: execute --args as a bash command in the guest)
   -a, --args ARGS    arguments for the guest-side runner of the mode
-  -t, --timeout S    seconds before a guest is killed (default 1500)
+  -t, --timeout S    seconds before a guest is killed (default: test and
+                     stress modes, the sum of the manifest's per-program
+                     limits for the mode plus 600 s, at most 4800 s: only
+                     a hang, not a slow or loaded machine, reaches it;
+                     other modes 1500)
       --mem MB       guest memory (default 3072)
       --smp N        guest CPUs (default 2)
   -j, --parallel     boot the kernels at the same time (default for the
@@ -46,7 +50,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD="$ROOT/build"
 MODE="test"
 ARGS=""
-TIMEOUT=1500
+TIMEOUT=""
 MEM=3072
 SMP=2
 KERNELS=()
@@ -75,6 +79,18 @@ case "$MODE" in
 test|demo|bench|stress|run|shell) ;;
 *) echo "vmtest: unknown mode: $MODE" >&2; exit 2 ;;
 esac
+
+# Each program has its own limit in the manifest (run_vm_tests.sh applies
+# it); the guest's is their sum and a margin for boot and module loads,
+# at most 80 minutes so that a run inside CI's 90 still prints its count.
+if [ -z "$TIMEOUT" ]; then
+	case "$MODE" in
+	test|stress)
+		TIMEOUT=$(awk -v m="$MODE" '$1 !~ /^#/ && NF >= 5 && ("," $2 ",") ~ ("," m ",") { t += $4 }
+			END { t += 600; print t < 4800 ? t : 4800 }' "$ROOT/selftests/manifest") ;;
+	*) TIMEOUT=1500 ;;
+	esac
+fi
 
 die() {
 	echo "vmtest: $*" >&2

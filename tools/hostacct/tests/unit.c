@@ -928,4 +928,45 @@ TEST(csv_one_table_per_invocation)
 	EXPECT_EQ(0, ha_section_check("report", (const char *const[]){ "x", "y", NULL }));
 }
 
+/* The series count the admin guide gives for a host shape. */
+TEST(prometheus_series_count)
+{
+	static struct ha_workload w[26];
+	struct ha_snap s = { 0 };
+	size_t len, i, series = 0;
+	char *out, *line;
+	FILE *f;
+
+	w[0] = wl(HOSTACCT_CLASS_KERNEL, 0, 0, 5);
+	for (i = 1; i <= 20; i++)
+		w[i] = wl(HOSTACCT_CLASS_NATIVE, 100 + i, S, i);
+	w[21] = wl(HOSTACCT_CLASS_KVM, 1, S, 1);
+	w[22] = wl(HOSTACCT_CLASS_KVM, 2, S, 1);
+	for (i = 23; i < 26; i++) {
+		w[i] = wl(HOSTACCT_CLASS_CONTAINER, i, S, 0);
+		w[i].has_cpu = false;		/* the tool reads cpu.stat */
+		w[i].cs.ok = true;
+	}
+	snap(&s, 10 * S, w, 26);
+	s.host.has_class_stats = true;
+	for (i = 0; i < 26; i++) {
+		if (s.wl.w[i].class != HOSTACCT_CLASS_CONTAINER)
+			continue;
+		s.cg[i].limit_cpus = 1;
+		s.cg[i].has_memory = true;
+		s.cg[i].mem_max = 1 << 30;
+	}
+	out = NULL;
+	f = open_memstream(&out, &len);
+	ha_prom_write(f, &s, HA_NATIVES_DEFAULT);
+	ha_prom_write_meta(f, 0.001, false);
+	fclose(f);
+	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		series += line[0] != '#';
+	/* 31 + 11 x (kernel + 10 natives) + 18 x VMs + 15 x containers */
+	EXPECT_EQ(31 + 11 * 11 + 18 * 2 + 15 * 3, series);
+	free(out);
+	free(s.cg);
+}
+
 TEST_HARNESS_MAIN
