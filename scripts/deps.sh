@@ -25,6 +25,7 @@ libmnl-dev
 libnl-3-dev
 libnl-genl-3-dev
 libjson-c-dev
+libyajl-dev
 libncurses-dev
 libmicrohttpd-dev
 sparse
@@ -34,6 +35,7 @@ iproute2
 util-linux
 procps
 prometheus
+prometheus-process-exporter
 python3
 python3-yaml
 python3-jsonschema

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One printing layer for every subcommand: the same calls produce an
- * aligned table, JSON (json-c) or CSV, so the formats never drift apart.
+ * aligned table, JSON or CSV, so the formats never drift apart. JSON is
+ * streamed with yajl's generator as the calls come (no document tree),
+ * tables and CSV are kept until a section ends, to align or head them.
  *
  * Output is a sequence of sections. A "rows" section is a table (JSON: an
  * array of objects); a "key/value" section is a list of fields (JSON: an
@@ -12,11 +14,12 @@
  */
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
+#include <yajl/yajl_gen.h>
 
 #include "hostacct.h"
 
@@ -34,9 +37,10 @@ struct ha_out {
 	enum ha_format fmt;
 	FILE *f;
 
-	/* JSON: root document and the stack of open containers */
-	json_object *root;
-	json_object *stack[HA_MAX_DEPTH];
+	/* JSON: the generator and what is open: arrays take no keys */
+	yajl_gen g;
+	bool doc;		/* the document's outermost value is open */
+	bool is_array[HA_MAX_DEPTH];
 	int depth;
 
 	/* tables */
@@ -56,6 +60,11 @@ struct ha_out {
 /* CSV is one table per invocation: its header row is printed once. */
 static bool ha_csv_header_done;
 
+static void ha_json_print(void *ctx, const char *str, size_t len)
+{
+	fwrite(str, 1, len, ctx);
+}
+
 struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
 {
 	struct ha_out *o = calloc(1, sizeof(*o));
@@ -66,47 +75,58 @@ struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
 	}
 	o->fmt = fmt;
 	o->f = f;
+	if (fmt == HA_FMT_JSON) {
+		o->g = yajl_gen_alloc(NULL);
+		if (!o->g) {
+			ha_err("out of memory");
+			exit(1);
+		}
+		yajl_gen_config(o->g, yajl_gen_print_callback, ha_json_print, f);
+		yajl_gen_config(o->g, yajl_gen_beautify, ha_opts.pretty ? 1 : 0);
+		if (ha_opts.pretty)
+			yajl_gen_config(o->g, yajl_gen_indent_string, "  ");
+	}
 	return o;
 }
 
-static json_object *ha_json_top(struct ha_out *o)
+/* The key of the next value, unless it goes into an array. */
+static void ha_json_key(struct ha_out *o, const char *key)
 {
-	return o->depth ? o->stack[o->depth - 1] : NULL;
+	if (o->depth && !o->is_array[o->depth - 1])
+		yajl_gen_string(o->g, (const unsigned char *)key, strlen(key));
 }
 
-/* Attach @val under @key to the innermost open JSON container. */
-static void ha_json_add(struct ha_out *o, const char *key, json_object *val)
+static void ha_json_open(struct ha_out *o, const char *key, bool array)
 {
-	json_object *top = ha_json_top(o);
-
-	if (!top) {
-		json_object_put(val);
+	if (o->depth == HA_MAX_DEPTH)
 		return;
-	}
-	if (json_object_is_type(top, json_type_array))
-		json_object_array_add(top, val);
-	else
-		json_object_object_add(top, key, val);
-}
-
-static void ha_json_push(struct ha_out *o, const char *key, json_object *obj)
-{
-	if (o->depth == HA_MAX_DEPTH) {
-		json_object_put(obj);
-		return;
-	}
-	if (!o->root) {
-		o->root = obj;
-	} else {
-		ha_json_add(o, key, obj);
-	}
-	o->stack[o->depth++] = obj;
-}
-
-static void ha_json_pop(struct ha_out *o)
-{
 	if (o->depth)
-		o->depth--;
+		ha_json_key(o, key ? key : "");
+	if (array)
+		yajl_gen_array_open(o->g);
+	else
+		yajl_gen_map_open(o->g);
+	o->is_array[o->depth++] = array;
+	o->doc = true;
+}
+
+static void ha_json_close(struct ha_out *o)
+{
+	if (!o->depth)
+		return;
+	if (o->is_array[--o->depth])
+		yajl_gen_array_close(o->g);
+	else
+		yajl_gen_map_close(o->g);
+}
+
+/* A number as it is printed, so that u64 above 2^63 stays exact. */
+static void ha_json_number(struct ha_out *o, const char *key, const char *num)
+{
+	if (!o->depth)
+		return;
+	ha_json_key(o, key);
+	yajl_gen_number(o->g, num, strlen(num));
 }
 
 void ha_out_section(struct ha_out *o, const char *key, const char *title,
@@ -118,10 +138,10 @@ void ha_out_section(struct ha_out *o, const char *key, const char *title,
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		if (key && !o->root)
-			ha_json_push(o, NULL, json_object_new_object());
-		ha_json_push(o, key, rows ? json_object_new_array() :
-					    json_object_new_object());
+		/* a keyed section is a member of the document's object */
+		if (key && !o->doc)
+			ha_json_open(o, NULL, false);
+		ha_json_open(o, key, rows);
 		return;
 	}
 	o->rows = rows;
@@ -162,7 +182,7 @@ void ha_out_row(struct ha_out *o)
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_push(o, NULL, json_object_new_object());
+		ha_json_open(o, NULL, false);
 		return;
 	}
 	ha_text_newrow(o);
@@ -173,7 +193,7 @@ void ha_out_row_end(struct ha_out *o)
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON)
-		ha_json_pop(o);
+		ha_json_close(o);
 }
 
 /*
@@ -224,9 +244,10 @@ void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
 	if (o->skip || (o->fmt == HA_FMT_JSON && !key))
 		return;
 	clean = ha_clean_str(val, o->fmt == HA_FMT_TABLE);
-	if (o->fmt == HA_FMT_JSON)
-		ha_json_add(o, key, json_object_new_string(clean));
-	else
+	if (o->fmt == HA_FMT_JSON && o->depth) {
+		ha_json_key(o, key);
+		yajl_gen_string(o->g, (const unsigned char *)clean, strlen(clean));
+	} else if (o->fmt != HA_FMT_JSON)
 		ha_text_cell(o, key, hdr, clean, false);
 	free(clean);
 }
@@ -269,8 +290,10 @@ void ha_out_u64(struct ha_out *o, const char *key, const char *hdr,
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		if (key)
-			ha_json_add(o, key, json_object_new_uint64(val));
+		if (key) {
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
+			ha_json_number(o, key, buf);
+		}
 		return;
 	}
 	/* CSV: exact integers in the key's unit */
@@ -291,8 +314,17 @@ void ha_out_dbl(struct ha_out *o, const char *key, const char *hdr,
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		if (key)
-			ha_json_add(o, key, json_object_new_double(val));
+		if (!key)
+			return;
+		if (!isfinite(val)) {		/* JSON has no NaN */
+			ha_out_none(o, key, hdr);
+			return;
+		}
+		/* the shortest form that reads back as the same double */
+		snprintf(buf, sizeof(buf), "%.15g", val);
+		if (strtod(buf, NULL) != val)
+			snprintf(buf, sizeof(buf), "%.17g", val);
+		ha_json_number(o, key, buf);
 		return;
 	}
 	ha_fmt_unit(buf, sizeof(buf), val, unit, o->fmt == HA_FMT_CSV);
@@ -304,8 +336,10 @@ void ha_out_none(struct ha_out *o, const char *key, const char *hdr)
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		if (key)
-			ha_json_add(o, key, NULL);
+		if (key && o->depth) {
+			ha_json_key(o, key);
+			yajl_gen_null(o->g);
+		}
 		return;
 	}
 	ha_text_cell(o, key, hdr, o->fmt == HA_FMT_CSV ? "" : "-", true);
@@ -316,8 +350,7 @@ void ha_out_nest(struct ha_out *o, const char *key, bool array)
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_push(o, key, array ? json_object_new_array() :
-					     json_object_new_object());
+		ha_json_open(o, key, array);
 		return;
 	}
 	o->hidden++;
@@ -328,7 +361,7 @@ void ha_out_nest_end(struct ha_out *o)
 	if (o->skip)
 		return;
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_pop(o);
+		ha_json_close(o);
 		return;
 	}
 	if (o->hidden)
@@ -454,7 +487,7 @@ void ha_out_section_end(struct ha_out *o)
 		return;
 	}
 	if (o->fmt == HA_FMT_JSON) {
-		ha_json_pop(o);
+		ha_json_close(o);
 		return;
 	}
 	ha_text_flush(o);
@@ -462,15 +495,12 @@ void ha_out_section_end(struct ha_out *o)
 
 void ha_out_finish(struct ha_out *o)
 {
-	if (o->fmt == HA_FMT_JSON && o->root) {
-		int flags = ha_opts.pretty ? JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_SPACED :
-					     JSON_C_TO_STRING_PLAIN;
-
-		fprintf(o->f, "%s\n",
-			json_object_to_json_string_ext(o->root, flags |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o->root);
+	if (o->fmt == HA_FMT_JSON) {
+		while (o->depth)
+			ha_json_close(o);
+		if (o->doc)
+			fputc('\n', o->f);
+		yajl_gen_free(o->g);
 	}
 	fflush(o->f);
 	free(o->cells);

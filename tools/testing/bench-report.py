@@ -77,6 +77,31 @@ def main():
         if s in two and two[s].get('dump_us_per_task') and eight[s].get('dump_us_per_task'):
             target(f'dump us/task at 8 vCPUs / at 2 vCPUs ({s} tasks)',
                    eight[s]['dump_us_per_task'] / two[s]['dump_us_per_task'], '<=', 1.3)
+    # the CLI and the exporter against the dump, and what users run instead
+    print()
+    print(f"{'tasks':>7} {'procs':>6} | {'version ms':>10} | {'serve ms':>9} {'serve/dump':>10} |"
+          f" {'exporter ms':>11} {'exporter/serve':>14}")
+    for (smp, size), r in sorted(sizes.items()):
+        if smp != 2 or 'serve_ms' not in r:
+            continue
+        d, sv, ex = r.get('dump_ms'), r.get('serve_ms'), r.get('exporter_ms')
+        r['serve_per_dump'] = sv / d if sv and d else None
+        r['exporter_per_serve'] = ex / sv if ex and sv else None
+
+        def g(v, w, p=2):
+            return f'{v:{w}.{p}f}' if isinstance(v, (int, float)) and v else f"{'-':>{w}}"
+        print(f"{r.get('tasks', 0):>7} {r.get('procs', 0):>6} | {g(r.get('version_ms'), 10)} |"
+              f" {g(sv, 9)} {g(r['serve_per_dump'], 10)} | {g(ex, 11)} {g(r['exporter_per_serve'], 14, 1)}")
+    for s in (10000, 50000):
+        if s in two:
+            target(f'show -j / raw dump at {s} tasks', two[s].get('show_per_dump'), '<=', 2.5)
+            target(f'serve scrape / raw dump at {s} tasks', two[s].get('serve_per_dump'), '<=', 2.5)
+    for s in (1000, 10000):
+        if s in two:
+            target(f'exporter scrape / serve scrape at {s} tasks', two[s].get('exporter_per_serve'), '>=', 300)
+    if 10000 in two:
+        target('top -b -n1 / show -j at 10k tasks', two[10000].get('top_per_show'), '>=', 20)
+        target('procfs reader / show -j at 10k tasks', two[10000].get('procfs_per_show'), '>=', 20)
     for fe in forkexit:
         print(f"fork+{fe['forkexit']}: {fe['per_side']} per side, unloaded {fe['unloaded_ms']:.0f} ms,"
               f" loaded {fe['loaded_ms']:.0f} ms, overhead {fe['overhead_pct']:+.2f} %")

@@ -45,6 +45,62 @@ val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 tasks_now() { ls -d /proc/[0-9]*/task/* 2>/dev/null | wc -l; }
 procs_now() { ls -d /proc/[0-9]* 2>/dev/null | wc -l; }
 
+# daemon_ms PID URL REPS: the CPU time (all threads' runtime, schedstat)
+# the daemon PID spends per GET of URL, median of REPS, after one warm-up
+daemon_ms() {
+	local pid=$1 url=$2 reps=$3 i a b t v=()
+	curl -sf -o /dev/null "$url" || return 1
+	for ((i = 0; i < reps; i++)); do
+		a=0
+		for t in /proc/"$pid"/task/*/schedstat; do read -r x _ <"$t"; a=$((a + x)); done
+		curl -sf -o /dev/null "$url" || return 1
+		b=0
+		for t in /proc/"$pid"/task/*/schedstat; do read -r x _ <"$t"; b=$((b + x)); done
+		v+=($((b - a)))
+	done
+	printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f\n", a[int((NR + 1) / 2)] / 1e6 }'
+}
+
+# until_http URL: until something answers there (a daemon starting up)
+until_http() {
+	local _
+	for _ in $(seq 3000); do
+		curl -sf -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# what users run instead: Debian's prometheus-process-exporter, fast
+# settings (no threads, no smaps), every process grouped by its comm
+cat >"$D/pe.yml" <<'EOF'
+process_names:
+  - name: "{{.Comm}}"
+    cmdline:
+      - '.*'
+EOF
+
+# serve_vs_exporter: one scrape of each, side by side, now
+serve_vs_exporter() {
+	local sp ep s e
+	"$HA" serve --listen 127.0.0.1:19469 2>/dev/null &
+	sp=$!
+	until_http http://127.0.0.1:19469/metrics
+	s=$(daemon_ms "$sp" http://127.0.0.1:19469/metrics 5)
+	kill "$sp"
+	e=""
+	if [ -n "${1:-}" ]; then
+		prometheus-process-exporter -config.path "$D/pe.yml" -threads=false \
+			-gather-smaps=false -web.listen-address 127.0.0.1:19256 >/dev/null 2>&1 &
+		ep=$!
+		until_http http://127.0.0.1:19256/metrics
+		e=$(daemon_ms "$ep" http://127.0.0.1:19256/metrics 2)
+		kill "$ep"
+	fi
+	wait "$sp" ${ep:+"$ep"} 2>/dev/null
+	echo "serve_ms=${s:-0} exporter_ms=${e:-0}"
+}
+
 results=()
 echo "hostacct bench: kernel $(uname -r), $(nproc) CPUs, $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024)) MiB, QEMU TCG guest"
 echo
@@ -90,9 +146,14 @@ for size in "${sizes[@]}"; do
 	procfs=$("$B/hostacct_bench" procfs --reps 3)
 	top=$("$B/hostacct_bench" cmd --reps 3 -- top -b -n1)
 	ps=$("$B/hostacct_bench" cmd --reps 3 -- ps -eo pid,rss,time,cgroup)
+	version=$("$B/hostacct_bench" cmd --reps 5 -- "$HA" version)
+	# the exporter takes tens of seconds per scrape here: up to 10k tasks
+	sve=$(serve_vs_exporter $([ "$size" -le 10000 ] && echo with-exporter))
 	echo "BENCH {\"smp\": $(nproc), \"size\": $size, \"show_ms\": $(val cpu_ms "$cli")," \
 	     "\"procfs_ms\": $(val cpu_ms "$procfs"), \"top_ms\": $(val cpu_ms "$top")," \
-	     "\"ps_ms\": $(val cpu_ms "$ps")}"
+	     "\"ps_ms\": $(val cpu_ms "$ps"), \"version_ms\": $(val cpu_ms "$version")," \
+	     "\"serve_ms\": $(val serve_ms "$sve"), \"exporter_ms\": $(val exporter_ms "$sve")}"
+	echo "size $size: version: $version; $sve"
 
 	results+=("$tasks $nproc_all $(val workloads "$raw") $(val cpu_ms "$raw") \
 $(val cpu_ms "$cli") $(val cpu_ms "$procfs") $(val cpu_ms "$top") $(val cpu_ms "$ps") $peak $held")
