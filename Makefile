@@ -34,6 +34,7 @@ MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DATADIR ?= $(PREFIX)/share/hostacct
+LIBEXECDIR ?= $(PREFIX)/libexec/hostacct
 MODDIR ?= /lib/modules/$(KVER)/updates
 VERSION := $(shell sed -n 's/^\#define HOSTACCT_VERSION[[:space:]]*"\(.*\)"/\1/p' kmod/hostacct.h)
 
@@ -59,7 +60,7 @@ kmod/.kver: FORCE
 FORCE:
 
 tool:
-	$(MAKE) -C tools/hostacct
+	$(MAKE) -C tools/hostacct LIBEXECDIR=$(LIBEXECDIR)
 
 selftests:
 	$(MAKE) -C selftests
@@ -122,6 +123,8 @@ bench:
 install: $(KO) tool
 	install -D -m 0644 kmod/hostacct.ko $(DESTDIR)$(MODDIR)/hostacct.ko
 	install -D -m 0755 tools/hostacct/hostacct $(DESTDIR)$(SBINDIR)/hostacct
+	install -D -m 0755 tools/hostacct/hostacct-top $(DESTDIR)$(LIBEXECDIR)/hostacct-top
+	install -D -m 0755 tools/hostacct/hostacct-serve $(DESTDIR)$(LIBEXECDIR)/hostacct-serve
 	install -D -m 0644 Documentation/hostacct.8 $(DESTDIR)$(MANDIR)/man8/hostacct.8
 	install -D -m 0644 tools/hostacct/hostacct.bash-completion \
 		$(DESTDIR)$(COMPLETIONDIR)/hostacct
@@ -143,7 +146,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/hostacct.8 $(DESTDIR)$(COMPLETIONDIR)/hostacct \
 		$(DESTDIR)$(UNITDIR)/hostacct.service \
 		$(DESTDIR)$(UNITDIR)/hostacct-exporter.service
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)
 ifeq ($(DESTDIR),)
 	depmod -a $(KVER)
 endif

@@ -51,6 +51,7 @@ S="$T/stage"
 if make -s -C "$TREE" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; then
 	missing=""
 	for f in "lib/modules/$rel/updates/hostacct.ko" usr/sbin/hostacct \
+		 usr/libexec/hostacct/hostacct-top usr/libexec/hostacct/hostacct-serve \
 		 usr/share/man/man8/hostacct.8 \
 		 usr/share/bash-completion/completions/hostacct \
 		 usr/lib/systemd/system/hostacct.service \
@@ -84,8 +85,10 @@ rmmod hostacct
 if make -s -C "$TREE" install KVER="$rel" >"$T/install2.log" 2>&1 &&
    modprobe hostacct && [ -d /sys/module/hostacct ] &&
    [ "$(modinfo -n hostacct)" = "/lib/modules/$rel/updates/hostacct.ko" ] &&
-   /usr/sbin/hostacct version | grep -q "kernel module *$V"; then
-	ok "make install; modprobe hostacct loads the installed module"
+   /usr/sbin/hostacct version | grep -q "kernel module *$V" &&
+   /usr/sbin/hostacct top -b -n 1 | grep -q '^hostacct top' &&
+   /usr/sbin/hostacct serve --help | grep -q 'usage: hostacct serve'; then
+	ok "make install; modprobe hostacct loads the installed module; top and serve run from libexec"
 else
 	notok "make install; modprobe hostacct" "$(tail -n 10 "$T/install2.log")" \
 		"$(modinfo -n hostacct 2>&1)"
@@ -100,7 +103,7 @@ fi
 rmmod hostacct 2>/dev/null
 make -s -C "$TREE" uninstall KVER="$rel" >/dev/null 2>&1
 if [ ! -e "/lib/modules/$rel/updates/hostacct.ko" ] && [ ! -e /usr/sbin/hostacct ] &&
-   [ ! -e /usr/share/hostacct ] &&
+   [ ! -e /usr/share/hostacct ] && [ ! -e /usr/libexec/hostacct ] &&
    ! modprobe hostacct 2>/dev/null; then
 	ok "make uninstall removes what install put"
 else

@@ -2,22 +2,69 @@
 /*
  * hostacct(8): per-workload CPU and memory accounting for native
  * processes, KVM virtual machines and containers.
+ *
+ * top and serve live in helper programs (hostacct-top links ncurses,
+ * hostacct-serve libmicrohttpd and through it gnutls), built from this
+ * file with HA_WITH_TOP or HA_WITH_SERVE, so that every other command
+ * starts without loading those libraries. hostacct runs a helper with
+ * its own arguments: from its own directory (a build tree, or installed
+ * side by side), else from HA_LIBEXECDIR.
  */
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostacct.h"
+
+#ifndef HA_LIBEXECDIR
+#define HA_LIBEXECDIR "/usr/libexec/hostacct"
+#endif
+
+#ifdef HA_WITH_TOP
+#define RUN_TOP cmd_top
+#else
+#define RUN_TOP NULL
+#endif
+#ifdef HA_WITH_SERVE
+#define RUN_SERVE cmd_serve
+#else
+#define RUN_SERVE NULL
+#endif
 
 static const struct ha_cmd commands[] = {
 	{ "host", cmd_host, "host CPU and memory totals, as /proc/stat and /proc/meminfo" },
 	{ "show", cmd_show, "one row per workload: native, kvm, container, kernel" },
 	{ "report", cmd_report, "utilisation efficiency over an interval (-i SECONDS)" },
-	{ "top", cmd_top, "live view of the workloads, sorted by CPU" },
-	{ "serve", cmd_serve, "Prometheus scrape target (--listen ADDR:PORT)" },
+	{ "top", RUN_TOP, "live view of the workloads, sorted by CPU" },
+	{ "serve", RUN_SERVE, "Prometheus scrape target (--listen ADDR:PORT)" },
 	{ "version", cmd_version, "versions of this tool and of the kernel module" },
 };
+
+/* Run hostacct-@name with our whole command line; returns only on failure. */
+static int run_helper(const char *name, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len > 0) {
+		self[len] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(path, sizeof(path), "%s/hostacct-%s", self, name);
+			if (!access(path, X_OK))
+				execv(path, argv);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/hostacct-%s", HA_LIBEXECDIR, name);
+	execv(path, argv);
+	ha_err("%s: cannot run %s: %s", name, path, strerror(errno));
+	return 1;
+}
 
 static void usage(FILE *f)
 {
@@ -50,6 +97,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char **all = argv;
 	size_t i;
 	int c;
 
@@ -76,6 +124,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[optind], commands[i].name)) {
+			if (!commands[i].run)
+				return run_helper(commands[i].name, all);
 			argc -= optind;
 			argv += optind;
 			optind = 0;	/* restart getopt for the command */
