@@ -364,7 +364,7 @@ void ha_out_nest_end(struct ha_out *o);
 void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h);
 void ha_print_class_stats(struct ha_out *o, const struct ha_host *h);
 void ha_print_workload(struct ha_out *o, const struct ha_workload *w);
-void ha_sort_by_cpu(struct ha_snapshot *s);
+const struct ha_workload **ha_sort_by_cpu(const struct ha_snapshot *s);
 
 /* ---- helpers (util.c) ---- */
 
@@ -377,6 +377,7 @@ int ha_cgroup_id(const char *root, const char *path, uint64_t *id);
 const char *ha_cgroup_root(void);
 size_t ha_utf8_seq(const char *str, uint32_t *cp);
 char *ha_clean_str(const char *src, bool terminal);
+bool ha_str_plain(const char *s);
 
 void ha_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ha_err_hold(bool hold);

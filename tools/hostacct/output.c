@@ -239,16 +239,17 @@ static void ha_text_cell(struct ha_out *o, const char *key, const char *hdr,
 void ha_out_str(struct ha_out *o, const char *key, const char *hdr,
 		const char *val)
 {
-	char *clean;
+	char *clean = NULL;
 
 	if (o->skip || (o->fmt == HA_FMT_JSON && !key))
 		return;
-	clean = ha_clean_str(val, o->fmt == HA_FMT_TABLE);
+	if (!ha_str_plain(val))
+		val = clean = ha_clean_str(val, o->fmt == HA_FMT_TABLE);
 	if (o->fmt == HA_FMT_JSON && o->depth) {
 		ha_json_key(o, key);
-		yajl_gen_string(o->g, (const unsigned char *)clean, strlen(clean));
+		yajl_gen_string(o->g, (const unsigned char *)val, strlen(val));
 	} else if (o->fmt != HA_FMT_JSON)
-		ha_text_cell(o, key, hdr, clean, false);
+		ha_text_cell(o, key, hdr, val, false);
 	free(clean);
 }
 

@@ -329,6 +329,15 @@ size_t ha_utf8_seq(const char *str, uint32_t *cp)
  * DEL, C1), which could move the cursor or change the terminal's state,
  * become '?' too, as ps(1) shows them. Returns a string to free().
  */
+/* Printable ASCII only: safe everywhere as it is (the common case). */
+bool ha_str_plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
 char *ha_clean_str(const char *src, bool terminal)
 {
 	size_t len = strlen(src), i = 0, n;
