@@ -342,6 +342,7 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 		double used = 0, reserved = 0, used_res = 0, overhead = 0;
 		const char *iso = c == HOSTACCT_CLASS_NATIVE ? "none (host namespaces)" :
 				  c == HOSTACCT_CLASS_KVM ? "own kernel" : "-";
+		char *ctr_iso = NULL;
 		size_t n = 0;
 
 		for (i = 0; i < r->iv.b->wl.n; i++) {
@@ -366,8 +367,11 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 					reserved += r->iv.b->cg[i].limit_cpus;
 					used_res += u;
 				}
-				if (!strcmp(iso, "-") && r->iv.b->isolation[i])
-					iso = r->iv.b->isolation[i];
+				/* the first container's, read here only */
+				if (!ctr_iso) {
+					ctr_iso = ha_isolation(c, w->leader_pid);
+					iso = ctr_iso;
+				}
 			} else {
 				used += ha_wl_cpus(&r->iv, w);
 			}
@@ -398,6 +402,7 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 			ha_out_none(o, "median_age_s", "MEDIAN-AGE(s)");
 		ha_out_str(o, "isolation", "ISOLATION", n ? iso : "-");
 		ha_out_row_end(o);
+		free(ctr_iso);
 	}
 	ha_out_section_end(o);
 	free(ages);

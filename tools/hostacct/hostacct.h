@@ -245,7 +245,6 @@ struct ha_snap {
 	struct ha_host host;
 	struct ha_snapshot wl;
 	struct ha_cg *cg;		/* parallel to wl.w; containers only */
-	char **isolation;		/* parallel to wl.w: namespaces unshared */
 };
 
 int ha_snap_take(struct ha_nl *h, const struct ha_filter *f,

@@ -225,27 +225,19 @@ int ha_snap_take(struct ha_nl *h, const struct ha_filter *f,
 		return ret;
 	qsort(s->wl.w, s->wl.n, sizeof(*s->wl.w), cmp_key);
 	s->cg = calloc(s->wl.n + 1, sizeof(*s->cg));
-	s->isolation = calloc(s->wl.n + 1, sizeof(*s->isolation));
-	if (!s->cg || !s->isolation)
+	if (!s->cg)
 		return -ENOMEM;
 	for (i = 0; i < s->wl.n; i++) {
 		const struct ha_workload *w = &s->wl.w[i];
 
 		if (w->class == HOSTACCT_CLASS_CONTAINER && w->cgroup_path[0])
 			ha_cg_read(root, w->cgroup_path, &s->cg[i]);
-		s->isolation[i] = ha_isolation(w->class, w->leader_pid);
 	}
 	return 0;
 }
 
 void ha_snap_free(struct ha_snap *s)
 {
-	size_t i;
-
-	if (s->isolation)
-		for (i = 0; i < s->wl.n; i++)
-			free(s->isolation[i]);
-	free(s->isolation);
 	free(s->cg);
 	ha_snapshot_free(&s->wl);
 	memset(s, 0, sizeof(*s));
