@@ -17,24 +17,7 @@ HA="$here/../tools/hostacct/hostacct"
 CG=/sys/fs/cgroup/hostacct-cli
 T=$(mktemp -d)
 PY=/usr/bin/python3
-n=0
-failed=0
 pids=()
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-notok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
 
 # check NAME JQ-EXPR FILE [SHOW]: the jq expression must be true on FILE
 # (the whole document is $r in it)
@@ -45,13 +28,6 @@ check() {
 	else
 		notok "$name" "jq: $expr" "$(jq -c "${4:-.}" "$file" 2>&1 | head -c 800)"
 	fi
-}
-
-# result NAME CMD...: ok when CMD succeeds; its output explains a failure
-result() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else notok "$name" "$(tail -n 15 <<<"$out")"; fi
 }
 
 . "$here/../tools/testing/lib.sh"
@@ -250,11 +226,7 @@ done
 
 # --- names a workload chooses: invalid UTF-8, a quote, a backslash, a
 # newline and escape sequences (a process name via prctl, a cgroup name)
-$PY -c '
-import ctypes, sys, time
-ctypes.CDLL(None).prctl(15, b"\xff\"\\\n\x1b[31m", 0, 0, 0)
-print("ready", flush=True)
-time.sleep(100000)' >"$T/evil" &
+hostile_process "$T/evil"
 evil=$!
 pids+=($!)
 oddcg=$'odd\x1b[1m,"x\xff'

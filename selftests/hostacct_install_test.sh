@@ -13,22 +13,7 @@ ROOT=$(cd "$here/.." && pwd)
 KSRC="$ROOT/build/ksrc"
 rel=$(uname -r)
 T=$(mktemp -d)
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	shift
-	printf '# %s\n' "$@"
-}
-result() {	# result NAME CMD...: ok when CMD succeeds
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else notok "$name" "$(tail -n 15 <<<"$out")"; fi
-}
+. "$ROOT/tools/testing/lib.sh"
 
 restore() {
 	rmmod hostacct 2>/dev/null

@@ -21,24 +21,7 @@ CG=/sys/fs/cgroup/hostacct-prom
 T=$(mktemp -d)
 PY=/usr/bin/python3
 PROM=http://127.0.0.1:19090
-n=0
-failed=0
 pids=()
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-notok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
 
 . "$here/../tools/testing/lib.sh"
 
@@ -89,11 +72,7 @@ pids+=($!)
 "$B/container" --cgroup "$CG/mem" --mem-max $((256 << 20)) \
 	-- "$B/toucher" --anon-mb 64 >"$T/mem" &
 pids+=($!)
-$PY -c '
-import ctypes, time
-ctypes.CDLL(None).prctl(15, b"\xff\"\\\n\x1b[31m", 0, 0, 0)
-print("ready", flush=True)
-time.sleep(100000)' >"$T/evil" &
+hostile_process "$T/evil"
 evil=$!
 pids+=($!)
 for f in vm busy mem evil; do

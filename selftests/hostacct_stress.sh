@@ -12,6 +12,7 @@
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tools/testing/lib.sh"
 B="$here/../build/selftests"
 CG=/sys/fs/cgroup/hostacct-stress
 mode=${1:-short}
@@ -22,11 +23,7 @@ else
 	messages=100000
 	cycles=6
 fi
-n=0
-failed=0
 pids=()
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; printf '# %s\n' "$@"; }
 
 cleanup() {
 	local p
