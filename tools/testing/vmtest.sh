@@ -185,8 +185,9 @@ build_module() {
 	cp -a "$ROOT/Makefile" "$ROOT/dkms.conf" "$ROOT/scripts" "$dir/"
 	mkdir -p "$dir/Documentation" "$dir/tools"
 	cp -a "$ROOT/Documentation/hostacct.8" "$dir/Documentation/"
-	rm -rf "$dir/tools/hostacct" "$dir/tools/systemd"
-	cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$dir/tools/"
+	rm -rf "$dir/tools/hostacct" "$dir/tools/systemd" "$dir/tools/prometheus"
+	cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$ROOT/tools/prometheus" \
+		"$dir/tools/"
 }
 
 # A busybox initramfs with the modules needed to reach the 9p root.
