@@ -96,7 +96,9 @@ run_one() {
 		"$dir/tools/hostacct/tests/unit" >>"$log" 2>&1
 		rc=$?
 	else
-		"$dir/tools/testing/vmtest.sh" --mode run -k "$KERNEL" -t 1500 \
+		# a guest limit only a hang reaches: the run's speed depends
+		# on what else the machine does (two mutants run at a time)
+		"$dir/tools/testing/vmtest.sh" --mode run -k "$KERNEL" -t 4800 \
 			-a "cd \$HA_ROOT && export HOSTACCT_KO && ${check#vm: }" >>"$log" 2>&1
 		rc=$?
 	fi
