@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hostacct.h"
 
@@ -77,7 +78,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return MHD_NO;
-	ret = ha_nl_open(&h);
+	/*
+	 * Not loaded: say so without asking the kernel for the family, which
+	 * would run modprobe (the family alias) from every scrape; an admin
+	 * who unloaded the module meant it, and a scrape must stay cheap.
+	 */
+	ret = access("/sys/module/hostacct", F_OK) ? -ENOENT : ha_nl_open(&h);
 	if (!ret) {
 		ret = ha_snap_take(&h, NULL, &s, false);
 		ha_nl_close(&h);
