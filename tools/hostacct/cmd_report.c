@@ -494,7 +494,7 @@ int cmd_report(int argc, char **argv)
 		"idle_reserved", "tradeoffs", NULL,
 	};
 	struct rep r = { .natives = HA_NATIVES_DEFAULT };
-	struct timespec t0, t1;
+	struct timespec t0;
 	bool since_boot = false, prom = false, interval = false;
 	struct ha_snap a = { 0 }, b = { 0 };
 	char **command = NULL;
@@ -554,9 +554,7 @@ int cmd_report(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (!ha_snap_take(&h, NULL, &b, false)) {
 			ha_prom_write(stdout, &b, r.natives);
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			ha_prom_write_meta(stdout, (double)(t1.tv_sec - t0.tv_sec) +
-					   (t1.tv_nsec - t0.tv_nsec) / 1e9, false);
+			ha_prom_write_meta(stdout, &t0, false);
 			ret = 0;
 		}
 		goto out;

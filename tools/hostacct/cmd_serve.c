@@ -48,7 +48,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	static char not_found[] = "not found\n";
 	static char bad_method[] = "only GET\n";
 	uint32_t natives = *(const uint32_t *)cls;
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct ha_snap s;
 	struct ha_nl h;
 	char *buf = NULL;
@@ -94,9 +94,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (ret)
 		fprintf(f, "# hostacct: cannot take a snapshot: %s\n",
 			ret == -ENOENT ? "kernel module not loaded" : strerror(-ret));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ha_prom_write_meta(f, (double)(t1.tv_sec - t0.tv_sec) +
-			   (t1.tv_nsec - t0.tv_nsec) / 1e9, ret != 0);
+	ha_prom_write_meta(f, &t0, ret != 0);
 	fclose(f);
 	return answer(conn, MHD_HTTP_OK, text_response(buf, len, true),
 		      "text/plain; version=0.0.4; charset=utf-8");

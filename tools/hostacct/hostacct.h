@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <linux/hostacct.h>
 
@@ -326,7 +327,7 @@ void ha_host_split(const struct ha_interval *iv, struct ha_split *sp);
 #define HA_NATIVES_ALL		UINT32_MAX
 
 void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives);
-void ha_prom_write_meta(FILE *f, double duration, bool error);
+void ha_prom_write_meta(FILE *f, const struct timespec *start, bool error);
 int ha_parse_natives(const char *cmd, const char *arg, uint32_t *natives);
 
 /* ---- output (output.c) ---- */

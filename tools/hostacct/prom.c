@@ -247,9 +247,19 @@ int ha_parse_natives(const char *cmd, const char *arg, uint32_t *natives)
 	return 0;
 }
 
-/* What describes the exporter itself, printed whether or not a snapshot was taken. */
-void ha_prom_write_meta(FILE *f, double duration, bool error)
+/*
+ * What describes the exporter itself, printed whether or not a snapshot
+ * was taken; the scrape's duration counts from @start (CLOCK_MONOTONIC,
+ * taken before the snapshot) to now.
+ */
+void ha_prom_write_meta(FILE *f, const struct timespec *start, bool error)
 {
+	struct timespec now;
+	double duration;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	duration = (double)(now.tv_sec - start->tv_sec) +
+		   (now.tv_nsec - start->tv_nsec) / 1e9;
 	metric(f, "hostacct_build_info", "gauge",
 	       "The hostacct tool's version and netlink family version; value 1.");
 	fprintf(f, "hostacct_build_info{version=\"%s\",family_version=\"%u\"} 1\n",

@@ -933,6 +933,7 @@ TEST(prometheus_series_count)
 {
 	static struct ha_workload w[26];
 	struct ha_snap s = { 0 };
+	struct timespec t0;
 	size_t len, i, series = 0;
 	char *out, *line;
 	FILE *f;
@@ -959,7 +960,8 @@ TEST(prometheus_series_count)
 	out = NULL;
 	f = open_memstream(&out, &len);
 	ha_prom_write(f, &s, HA_NATIVES_DEFAULT);
-	ha_prom_write_meta(f, 0.001, false);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ha_prom_write_meta(f, &t0, false);
 	fclose(f);
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
 		series += line[0] != '#';
