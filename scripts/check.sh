@@ -11,8 +11,9 @@
 #   1. install missing Debian packages (as root)
 #   2. build the module for every supported kernel with W=1 and sparse
 #      (C=1): any warning in our files fails
-#   3. checkpatch.pl --strict on kmod/ and include/; the YNL spec agrees
-#      with the uAPI header and the kernel's policies
+#   3. checkpatch.pl --strict on kmod/ and include/; no build product or
+#      binary is tracked; the YNL spec agrees with the uAPI header and the
+#      kernel's policies
 #   4. build the CLI and the selftests warning-free; CLI unit tests
 #   5. the VM suite (tools/testing/vmtest.sh) on the newest 6.1.x and
 #      6.12.x kernels, side by side
@@ -92,6 +93,19 @@ if want style; then
 	else
 		notok "checkpatch.pl --strict"
 		echo "$out" | head -n 20 | sed 's/^/#   /'
+	fi
+fi
+
+# 3a. the tree holds sources only: no tracked file is a build product
+# (ignored by .gitignore) or a binary; outside a git checkout, nothing
+# to check
+if want style && git rev-parse --git-dir >/dev/null 2>&1; then
+	bad=$( { git ls-files -ci --exclude-standard
+		 git ls-files -z | xargs -0 -r grep -IL '' 2>/dev/null; } | sort -u)
+	if [ -z "$bad" ]; then
+		ok "no build product or binary file is tracked"
+	else
+		notok "tracked build products or binary files: $(echo $bad)"
 	fi
 fi
 
