@@ -179,15 +179,23 @@ build_module() {
 			{ cat "$VMDIR/$rel/build.log" >&2; return 1; }
 		cp "$dir/floor/hostacct_floor.ko" "$VMDIR/$rel/"
 	fi
-	# The rest of a source tree, so that the install tests in the guest
-	# find this module built and up to date instead of compiling it
-	# again under emulation.
-	cp -a "$ROOT/Makefile" "$ROOT/dkms.conf" "$ROOT/scripts" "$dir/"
-	mkdir -p "$dir/Documentation" "$dir/tools"
-	cp -a "$ROOT/Documentation/hostacct.8" "$dir/Documentation/"
-	rm -rf "$dir/tools/hostacct" "$dir/tools/systemd" "$dir/tools/prometheus"
-	cp -a "$ROOT/tools/hostacct" "$ROOT/tools/systemd" "$ROOT/tools/prometheus" \
-		"$dir/tools/"
+	# The rest of the source tree around it, so that the install tests in
+	# the guest find this module built and up to date instead of
+	# compiling it again under emulation: every source file (not a hand
+	# kept list, which misses what is added later), and the CLI as built.
+	(cd "$ROOT" && tree_files | grep -zv -e '^kmod/' -e '^include/' -e '^Kbuild$' |
+		xargs -0 -r cp -a --parents -t "$dir") || return 1
+	cp -a "$ROOT/tools/hostacct/." "$dir/tools/hostacct/"
+}
+
+# Every source file of the tree, NUL-separated, relative to $ROOT: git's
+# list in a checkout, else (a copy of a tree) every file outside build/.
+tree_files() {
+	if [ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$ROOT" ]; then
+		git -C "$ROOT" ls-files -z --cached --others --exclude-standard
+	else
+		find . -path ./build -prune -o -path ./.git -prune -o -type f -printf '%P\0'
+	fi
 }
 
 # A busybox initramfs with the modules needed to reach the 9p root.
