@@ -60,9 +60,25 @@ struct ha_out {
 /* CSV is one table per invocation: its header row is printed once. */
 static bool ha_csv_header_done;
 
-static void ha_json_print(void *ctx, const char *str, size_t len)
+/*
+ * yajl writes into its own buffer; it goes out in large writes (a call
+ * per token costs more than generating the token), after each row once
+ * the buffer holds this much, and at the end.
+ */
+#define HA_JSON_FLUSH	(64 * 1024)
+
+static void ha_json_flush(struct ha_out *o, size_t above)
 {
-	fwrite(str, 1, len, ctx);
+	yajl_gen g = o->g;
+	FILE *f = o->f;
+	const unsigned char *buf;
+	size_t len;
+
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || len < above)
+		return;
+	if (len)
+		fwrite(buf, 1, len, f);
+	yajl_gen_clear(g);
 }
 
 struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
@@ -81,7 +97,6 @@ struct ha_out *ha_out_new(enum ha_format fmt, FILE *f)
 			ha_err("out of memory");
 			exit(1);
 		}
-		yajl_gen_config(o->g, yajl_gen_print_callback, ha_json_print, f);
 		yajl_gen_config(o->g, yajl_gen_beautify, ha_opts.pretty ? 1 : 0);
 		if (ha_opts.pretty)
 			yajl_gen_config(o->g, yajl_gen_indent_string, "  ");
@@ -192,8 +207,10 @@ void ha_out_row_end(struct ha_out *o)
 {
 	if (o->skip)
 		return;
-	if (o->fmt == HA_FMT_JSON)
+	if (o->fmt == HA_FMT_JSON) {
 		ha_json_close(o);
+		ha_json_flush(o, HA_JSON_FLUSH);
+	}
 }
 
 /*
@@ -499,6 +516,7 @@ void ha_out_finish(struct ha_out *o)
 	if (o->fmt == HA_FMT_JSON) {
 		while (o->depth)
 			ha_json_close(o);
+		ha_json_flush(o, 0);
 		if (o->doc)
 			fputc('\n', o->f);
 		yajl_gen_free(o->g);
