@@ -159,6 +159,21 @@ struct ha_kvm {
 	struct ha_vcpu *vcpus;
 };
 
+/*
+ * Strings that live as long as the snapshot that holds them, copied into
+ * 64 KiB chunks (util.c): a workload record keeps pointers, not buffers
+ * sized for the longest name and path.
+ */
+struct ha_arena_chunk;
+
+struct ha_arena {
+	struct ha_arena_chunk *head;
+	size_t used;			/* bytes used in head */
+};
+
+const char *ha_arena_str(struct ha_arena *a, const char *str);
+void ha_arena_free(struct ha_arena *a);
+
 /* A container cgroup's cpu.stat, read by the tool (snapshot.c). */
 struct ha_cpustat {
 	bool ok;
@@ -173,10 +188,10 @@ struct ha_cpustat {
 struct ha_workload {
 	uint32_t class;
 	uint64_t id;
-	char name[256];
+	const char *name;		/* never NULL; in the snapshot's arena */
 	uint32_t leader_pid;
 	uint64_t cgroup_id;
-	char cgroup_path[1024];
+	const char *cgroup_path;	/* never NULL; "" when not reported */
 	uint64_t container_id;
 	uint32_t nr_procs;
 	uint32_t nr_threads;
@@ -202,6 +217,7 @@ struct ha_snapshot {
 	struct ha_workload *w;
 	size_t n;
 	size_t cap;
+	struct ha_arena strings;	/* the workloads' names and paths */
 };
 
 struct ha_filter {
@@ -212,7 +228,8 @@ struct ha_filter {
 };
 
 int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h);
-int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w);
+int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w,
+		      struct ha_arena *strings);
 void ha_workload_free(struct ha_workload *w);
 const char *ha_class_name(uint32_t class);
 int ha_class_parse(const char *s, uint32_t *class);

@@ -115,10 +115,8 @@ static const struct ha_attr_spec host_spec[HOSTACCT_A_HOST_MAX + 1] = {
 static const struct ha_attr_spec workload_spec[HOSTACCT_A_WORKLOAD_MAX + 1] = {
 	[HOSTACCT_A_WORKLOAD_CLASS] = U32(struct ha_workload, class),
 	[HOSTACCT_A_WORKLOAD_ID] = U64(struct ha_workload, id),
-	[HOSTACCT_A_WORKLOAD_NAME] = STR(struct ha_workload, name),
 	[HOSTACCT_A_WORKLOAD_LEADER_PID] = U32(struct ha_workload, leader_pid),
 	[HOSTACCT_A_WORKLOAD_CGROUP_ID] = U64(struct ha_workload, cgroup_id),
-	[HOSTACCT_A_WORKLOAD_CGROUP_PATH] = STR(struct ha_workload, cgroup_path),
 	[HOSTACCT_A_WORKLOAD_CONTAINER_ID] = U64(struct ha_workload, container_id),
 	[HOSTACCT_A_WORKLOAD_NR_PROCS] = U32(struct ha_workload, nr_procs),
 	[HOSTACCT_A_WORKLOAD_NR_THREADS] = U32(struct ha_workload, nr_threads),
@@ -283,14 +281,49 @@ static int ha_parse_kvm(const struct nlattr *nest, struct ha_kvm *k)
 	return 0;
 }
 
-int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w)
+/*
+ * A string attribute into the arena: *@field stays as it was (never NULL)
+ * unless the attribute is a valid NUL-terminated string.
+ */
+static int ha_parse_str(const struct nlattr *attr, struct ha_arena *strings,
+			const char **field)
+{
+	const char *str;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return -EINVAL;
+	str = ha_arena_str(strings, mnl_attr_get_str(attr));
+	if (!str)
+		return -ENOMEM;
+	*field = str;
+	return 0;
+}
+
+/*
+ * One WORKLOAD_GET message into @w; its strings are copied into
+ * @strings, which must outlive @w.
+ */
+int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w,
+		      struct ha_arena *strings)
 {
 	const struct nlattr *attr;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
+	w->name = "";
+	w->cgroup_path = "";
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
+		case HOSTACCT_A_WORKLOAD_NAME:
+			ret = ha_parse_str(attr, strings, &w->name);
+			if (ret)
+				goto err;
+			continue;
+		case HOSTACCT_A_WORKLOAD_CGROUP_PATH:
+			ret = ha_parse_str(attr, strings, &w->cgroup_path);
+			if (ret)
+				goto err;
+			continue;
 		case HOSTACCT_A_WORKLOAD_KVM:
 			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
 				goto inval;
@@ -382,7 +415,7 @@ static int ha_workload_cb(const struct nlmsghdr *nlh, void *data)
 		s->w = w;
 		s->cap = cap;
 	}
-	if (ha_parse_workload(nlh, &s->w[s->n])) {
+	if (ha_parse_workload(nlh, &s->w[s->n], &s->strings)) {
 		ha_err("malformed WORKLOAD_GET reply from the kernel");
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
@@ -430,5 +463,6 @@ void ha_snapshot_free(struct ha_snapshot *s)
 	for (i = 0; i < s->n; i++)
 		ha_workload_free(&s->w[i]);
 	free(s->w);
+	ha_arena_free(&s->strings);
 	memset(s, 0, sizeof(*s));
 }

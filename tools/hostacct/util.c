@@ -370,3 +370,47 @@ char *ha_clean_str(const char *src, bool terminal)
 	*d = 0;
 	return dst;
 }
+
+/* ---- string arena ---- */
+
+#define HA_ARENA_CHUNK	(64 * 1024)
+
+struct ha_arena_chunk {
+	struct ha_arena_chunk *next;
+	size_t size;
+	char data[];
+};
+
+/* A copy of @str that lives until ha_arena_free(@a); NULL if out of memory. */
+const char *ha_arena_str(struct ha_arena *a, const char *str)
+{
+	size_t len = strlen(str) + 1;
+	char *dst;
+
+	if (!a->head || a->head->size - a->used < len) {
+		size_t size = len > HA_ARENA_CHUNK ? len : HA_ARENA_CHUNK;
+		struct ha_arena_chunk *c = malloc(sizeof(*c) + size);
+
+		if (!c)
+			return NULL;
+		c->next = a->head;
+		c->size = size;
+		a->head = c;
+		a->used = 0;
+	}
+	dst = a->head->data + a->used;
+	memcpy(dst, str, len);
+	a->used += len;
+	return dst;
+}
+
+void ha_arena_free(struct ha_arena *a)
+{
+	while (a->head) {
+		struct ha_arena_chunk *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+	a->used = 0;
+}

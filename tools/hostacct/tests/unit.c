@@ -137,6 +137,7 @@ TEST(parse_host_message)
 TEST(parse_rejects_malformed_attributes)
 {
 	char buf[4096];
+	struct ha_arena strings = { 0 };
 	struct nlmsghdr *nlh;
 	struct ha_workload w;
 	struct ha_host h;
@@ -151,16 +152,17 @@ TEST(parse_rejects_malformed_attributes)
 	nlh = msg_new(buf, HOSTACCT_CMD_WORKLOAD_GET);
 	mnl_attr_put_u32(nlh, HOSTACCT_A_WORKLOAD_CLASS, HOSTACCT_CLASS_NATIVE);
 	mnl_attr_put(nlh, HOSTACCT_A_WORKLOAD_NAME, 3, "abc");
-	EXPECT_EQ(-EINVAL, ha_parse_workload(nlh, &w));
+	EXPECT_EQ(-EINVAL, ha_parse_workload(nlh, &w, &strings));
 
 	/* an unknown class */
 	nlh = msg_new(buf, HOSTACCT_CMD_WORKLOAD_GET);
 	mnl_attr_put_u32(nlh, HOSTACCT_A_WORKLOAD_CLASS, 9);
-	EXPECT_EQ(-EINVAL, ha_parse_workload(nlh, &w));
+	EXPECT_EQ(-EINVAL, ha_parse_workload(nlh, &w, &strings));
 
 	/* no host facts at all */
 	nlh = msg_new(buf, HOSTACCT_CMD_HOST_GET);
 	EXPECT_EQ(-EINVAL, ha_parse_host(nlh, &h));
+	ha_arena_free(&strings);
 }
 
 static struct nlmsghdr *vm_message(char *buf)
@@ -191,10 +193,11 @@ static struct nlmsghdr *vm_message(char *buf)
 
 TEST(parse_vm_workload)
 {
+	struct ha_arena strings = { 0 };
 	char buf[4096];
 	struct ha_workload w;
 
-	ASSERT_EQ(0, ha_parse_workload(vm_message(buf), &w));
+	ASSERT_EQ(0, ha_parse_workload(vm_message(buf), &w, &strings));
 	EXPECT_EQ(HOSTACCT_CLASS_KVM, w.class);
 	EXPECT_EQ(4242, w.id);
 	EXPECT_STREQ("qemu, \"x\"", w.name);
@@ -208,6 +211,7 @@ TEST(parse_vm_workload)
 	EXPECT_EQ(101, w.kvm.vcpus[1].tid);
 	EXPECT_EQ(2000, w.kvm.vcpus[1].guest_ns);
 	ha_workload_free(&w);
+	ha_arena_free(&strings);
 }
 
 /* Render one workload in @fmt into a string. */
@@ -397,13 +401,14 @@ TEST(field_mapping_every_format)
 	static char hdrs[64][128], cells[64][128];
 	char buf[8192], *json, *table, *csv, *prom, *nl, want[64], *p;
 	struct json_object *root, *o, *v, *vc;
+	struct ha_arena strings = { 0 };
 	struct ha_snap s = { 0 };
 	struct ha_workload w;
 	int nh, nc, i, k;
 	size_t n;
 	FILE *f;
 
-	ASSERT_EQ(0, ha_parse_workload(full_message(buf), &w));
+	ASSERT_EQ(0, ha_parse_workload(full_message(buf), &w, &strings));
 
 	/* JSON: every key, its exact value */
 	json = render(HA_FMT_JSON, &w);
@@ -532,6 +537,8 @@ static struct ha_workload wl(uint32_t class, uint64_t id, uint64_t start,
 	w.start_ns = start;
 	w.cpu_ns = cpu;
 	w.has_cpu = true;
+	w.name = "";
+	w.cgroup_path = "";
 	return w;
 }
 
@@ -791,8 +798,8 @@ TEST(untrusted_names_every_format)
 	w.class = HOSTACCT_CLASS_NATIVE;
 	w.id = 77;
 	w.has_cpu = true;
-	snprintf(w.name, sizeof(w.name), "%s", EVIL);
-	snprintf(w.cgroup_path, sizeof(w.cgroup_path), "/a,b\r" EVIL);
+	w.name = EVIL;
+	w.cgroup_path = "/a,b\r" EVIL;
 
 	/* table: nothing that moves a cursor, names still readable */
 	out = render(HA_FMT_TABLE, &w);
@@ -969,6 +976,38 @@ TEST(prometheus_series_count)
 	EXPECT_EQ(31 + 11 * 11 + 18 * 2 + 15 * 3, series);
 	free(out);
 	free(s.cg);
+}
+
+/* Arena strings stay intact across chunks, also one larger than a chunk. */
+TEST(arena_strings_survive_growth)
+{
+	struct ha_arena a = { 0 };
+	const char *v[20000], *big = NULL;
+	char want[32], *huge;
+	int i;
+
+	huge = malloc(100000);
+	ASSERT_NE(NULL, huge);
+	memset(huge, 'x', 99999);
+	huge[99999] = 0;
+	for (i = 0; i < 20000; i++) {
+		snprintf(want, sizeof(want), "workload-%d", i);
+		v[i] = ha_arena_str(&a, want);
+		ASSERT_NE(NULL, v[i]);
+		if (i == 10000) {
+			big = ha_arena_str(&a, huge);
+			ASSERT_NE(NULL, big);
+		}
+	}
+	for (i = 0; i < 20000; i++) {
+		snprintf(want, sizeof(want), "workload-%d", i);
+		ASSERT_STREQ(want, v[i]);
+	}
+	EXPECT_STREQ(huge, big);
+	EXPECT_STREQ("", ha_arena_str(&a, ""));
+	ha_arena_free(&a);
+	EXPECT_EQ(NULL, a.head);
+	free(huge);
 }
 
 TEST_HARNESS_MAIN
