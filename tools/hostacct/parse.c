@@ -405,6 +405,7 @@ static int ha_workload_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ha_snapshot *s = data;
 	struct ha_workload *w;
+	int ret;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -415,9 +416,11 @@ static int ha_workload_cb(const struct nlmsghdr *nlh, void *data)
 		s->w = w;
 		s->cap = cap;
 	}
-	if (ha_parse_workload(nlh, &s->w[s->n], &s->strings)) {
-		ha_err("malformed WORKLOAD_GET reply from the kernel");
-		errno = EBADMSG;
+	ret = ha_parse_workload(nlh, &s->w[s->n], &s->strings);
+	if (ret) {
+		ha_err(ret == -ENOMEM ? "out of memory" :
+		       "malformed WORKLOAD_GET reply from the kernel");
+		errno = ret == -ENOMEM ? ENOMEM : EBADMSG;
 		return MNL_CB_ERROR;
 	}
 	s->n++;
