@@ -183,19 +183,29 @@ build_module() {
 	# the guest find this module built and up to date instead of
 	# compiling it again under emulation: every source file (not a hand
 	# kept list, which misses what is added later), and the CLI as built.
+	# (tar, not cp --parents: coreutils' cp refuses to overwrite a file
+	# of an earlier run when it created a directory in the same call)
 	(cd "$ROOT" && tree_files | grep -zv -e '^kmod/' -e '^include/' -e '^Kbuild$' |
-		xargs -0 -r cp -a --parents -t "$dir") || return 1
+		tar --null -T - -cf -) | tar -C "$dir" -xf - || return 1
 	cp -a "$ROOT/tools/hostacct/." "$dir/tools/hostacct/"
 }
 
-# Every source file of the tree, NUL-separated, relative to $ROOT: git's
-# list in a checkout, else (a copy of a tree) every file outside build/.
+# Every source file of the tree that exists, NUL-separated, relative to
+# $ROOT: git's list in a checkout; in a copy of a tree (make mutants'
+# scratch trees), every file that the tree's .gitignore does not exclude.
 tree_files() {
+	local tmp f
+
 	if [ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$ROOT" ]; then
 		git -C "$ROOT" ls-files -z --cached --others --exclude-standard
 	else
-		find . -path ./build -prune -o -path ./.git -prune -o -type f -printf '%P\0'
-	fi
+		tmp=$(mktemp -d) || return 1
+		git init -q --bare "$tmp" &&
+			git --git-dir="$tmp" --work-tree="$ROOT" ls-files -z --others --exclude-standard
+		rm -rf "$tmp"
+	fi | while IFS= read -r -d '' f; do
+		[ -e "$f" ] && printf '%s\0' "$f"
+	done
 }
 
 # A busybox initramfs with the modules needed to reach the 9p root.
