@@ -185,8 +185,11 @@ build_module() {
 	# kept list, which misses what is added later), and the CLI as built.
 	# (tar, not cp --parents: coreutils' cp refuses to overwrite a file
 	# of an earlier run when it created a directory in the same call)
-	(cd "$ROOT" && tree_files | grep -zv -e '^kmod/' -e '^include/' -e '^Kbuild$' |
-		tar --null -T - -cf -) | tar -C "$dir" -xf - || return 1
+	# Any stage failing (no file list, an empty one, tar) fails the build.
+	(set -o pipefail; cd "$ROOT" && tree_files |
+		grep -zv -e '^kmod/' -e '^include/' -e '^Kbuild$' |
+		tar --null -T - -cf -) | tar -C "$dir" -xf - &&
+		[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
 	cp -a "$ROOT/tools/hostacct/." "$dir/tools/hostacct/"
 }
 
@@ -204,7 +207,9 @@ tree_files() {
 			git --git-dir="$tmp" --work-tree="$ROOT" ls-files -z --others --exclude-standard
 		rm -rf "$tmp"
 	fi | while IFS= read -r -d '' f; do
-		[ -e "$f" ] && printf '%s\0' "$f"
+		if [ -e "$f" ]; then
+			printf '%s\0' "$f"
+		fi
 	done
 }
 
