@@ -65,4 +65,9 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Per-workload CPU and memory accounting (native, KVM, containers)");
 MODULE_AUTHOR("The hostacct developers");
 MODULE_VERSION(HOSTACCT_VERSION);
-MODULE_ALIAS_GENL_FAMILY(HOSTACCT_FAMILY_NAME);
+/*
+ * No MODULE_ALIAS_GENL_FAMILY: genetlink loads a family's module for any
+ * user who asks for the family by name, and loading hostacct puts probes
+ * on every fork and exit of the host. The admin loads it (modprobe, or
+ * hostacct.service at boot).
+ */

@@ -12,6 +12,9 @@
  */
 
 #include <linux/capability.h>
+#include <linux/cgroup.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
 #include <linux/netlink.h>
 #include <net/genetlink.h>
 
@@ -40,19 +43,41 @@ static const struct nla_policy hostacct_workload_get_policy[HOSTACCT_A_WORKLOAD_
 };
 
 /*
- * Permission is checked here rather than with GENL_ADMIN_PERM so that the
- * rejection carries an extack message; the test is the same one
- * (netlink_capable(): the socket opener and the sender must both hold
- * CAP_NET_ADMIN in the initial user namespace).
+ * Who may query, checked here rather than with GENL_ADMIN_PERM so that a
+ * rejection carries an extack message:
+ *  - CAP_NET_ADMIN in the initial user namespace (netlink_capable(): the
+ *    socket opener and the sender must both hold it), as GENL_ADMIN_PERM;
+ *  - the sender in the initial pid namespace, and in a cgroup namespace
+ *    rooted at the root cgroup. Replies carry host pids and absolute cgroup
+ *    paths of every workload; a caller in a container that shares the
+ *    host's network namespace (a CNI agent, a VPN sidecar) would otherwise
+ *    see the host's processes that its own /proc hides. Callers that need
+ *    the host view run in the host's pid namespace, as node_exporter does.
+ *
+ * Context: the sender's, as genetlink runs doit and the first dumpit call
+ * from the sendmsg() of the request, so current is the sender.
  */
 int hostacct_nl_check_perm(struct sk_buff *skb, struct netlink_ext_ack *extack)
 {
-	if (netlink_capable(skb, CAP_NET_ADMIN))
-		return 0;
+	struct cgroup_namespace *cgns;
 
-	NL_SET_ERR_MSG(extack,
-		       "hostacct: CAP_NET_ADMIN in the initial user namespace is required");
-	return -EPERM;
+	if (!netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "hostacct: CAP_NET_ADMIN in the initial user namespace is required");
+		return -EPERM;
+	}
+	if (task_active_pid_ns(current) != &init_pid_ns) {
+		NL_SET_ERR_MSG(extack,
+			       "hostacct: callers outside the initial pid namespace are refused: replies carry host pids their /proc does not show");
+		return -EPERM;
+	}
+	cgns = current->nsproxy->cgroup_ns;
+	if (cgroup_parent(cgns->root_cset->dfl_cgrp)) {
+		NL_SET_ERR_MSG(extack,
+			       "hostacct: callers in a cgroup namespace below the root cgroup are refused: replies carry absolute cgroup paths");
+		return -EPERM;
+	}
+	return 0;
 }
 
 static const struct genl_ops hostacct_nl_ops[] = {

@@ -527,6 +527,41 @@ bad "top -j without -b" 2 "add -b" "$HA" top -j
 bad "top without a terminal" 2 "needs a terminal; use -b" "$HA" top </dev/null
 bad "pid not found: one prefix" 1 "^hostacct: not found: no process with this pid" "$HA" show --pid 4194303
 
+# --- callers see what their /proc shows: a caller in its own pid namespace
+# (a container sharing the host's network namespace) is refused, whatever
+# its capabilities, and prints nothing of the host. Root with only
+# CAP_NET_ADMIN (the bounding set) answers in the host's namespaces.
+nsbad() {
+	local name=$1 pattern=$2 out err rc
+	shift 2
+	out=$("$@" 2>"$T/nserr")
+	rc=$?
+	err=$(cat "$T/nserr")
+	if [ $rc -eq 1 ] && [ -z "$out" ] && grep -qE -e "$pattern" <<<"$err"; then
+		ok "$name"
+	else
+		notok "$name" "exit $rc (want 1): $err" "stdout: $(head -c 300 <<<"$out")"
+	fi
+}
+pidns_msg="^hostacct: permission denied: callers outside the initial pid namespace are refused: replies carry host pids"
+nsbad "root in its own pid namespace: refused, nothing printed" "$pidns_msg" \
+	unshare -p -f --mount-proc "$HA" show -j
+nsbad "only CAP_NET_ADMIN, in its own pid namespace: refused" "$pidns_msg" \
+	unshare -p -f --mount-proc setpriv --bounding-set=-all,+net_admin "$HA" show -j
+nsbad "no CAP_NET_ADMIN, in its own pid namespace: refused" "^hostacct: permission denied: CAP_NET_ADMIN in the initial user namespace is required \(run as root\)" \
+	unshare -p -f --mount-proc setpriv --bounding-set=-all "$HA" show -j
+mkdir -p /sys/fs/cgroup/hostacct-cli-cgns
+nsbad "in a cgroup namespace below the root: refused" \
+	"^hostacct: permission denied: callers in a cgroup namespace below the root cgroup are refused" \
+	sh -c 'echo $$ >/sys/fs/cgroup/hostacct-cli-cgns/cgroup.procs && exec unshare -C "$0" show -j' "$HA"
+rmdir /sys/fs/cgroup/hostacct-cli-cgns
+if out=$(setpriv --bounding-set=-all,+net_admin "$HA" show -j 2>&1) &&
+   jq -e '[.[] | select(.leader_pid == 1)] | length == 1' <<<"$out" >/dev/null; then
+	ok "only CAP_NET_ADMIN, in the host's namespaces: answered (pid 1 listed)"
+else
+	notok "only CAP_NET_ADMIN, in the host's namespaces: answered" "$(head -c 300 <<<"$out")"
+fi
+
 if rmmod hostacct; then
 	bad "module not loaded" 1 "kernel module not loaded; load it with: modprobe hostacct" "$HA" show
 	"$HA" serve --listen 127.0.0.1:19471 2>/dev/null &

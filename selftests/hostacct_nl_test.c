@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -461,6 +462,87 @@ TEST(unprivileged_callers_get_eperm)
 {
 	EXPECT_EQ(0, in_child(unprivileged_user));
 	EXPECT_EQ(0, in_child(userns_root));
+}
+
+/*
+ * 0 if HOST_GET, a dump and a do request are all refused with EPERM and
+ * exactly @msg: a caller outside the host's pid or cgroup namespace, with
+ * every capability.
+ */
+static int expect_ns_eperm(const char *msg)
+{
+	struct hc_wls l = { 0 };
+	struct hc_host host;
+	struct hc_wl w;
+	struct hc h;
+
+	if (hc_open(&h))
+		return 50;
+	if (hc_host_get(&h, &host) != -EPERM || strcmp(h.extack, msg))
+		return 51;
+	if (hc_dump(&h, 0, 0, 0, &l) != -EPERM || strcmp(h.extack, msg))
+		return 52;
+	if (l.n)
+		return 53;
+	if (hc_get(&h, HOSTACCT_CLASS_KERNEL, 0, &w) != -EPERM ||
+	    strcmp(h.extack, msg))
+		return 54;
+	hc_close(&h);
+	return 0;
+}
+
+static const char pidns_msg[] =
+	"hostacct: callers outside the initial pid namespace are refused: replies carry host pids their /proc does not show";
+static const char cgns_msg[] =
+	"hostacct: callers in a cgroup namespace below the root cgroup are refused: replies carry absolute cgroup paths";
+
+static int in_pidns(void)
+{
+	return expect_ns_eperm(pidns_msg);
+}
+
+static int pidns_root(void)
+{
+	/* the caller's children are the new namespace's tasks */
+	if (unshare(CLONE_NEWPID))
+		return 60;
+	return in_child(in_pidns);
+}
+
+/* A cgroup namespace rooted at the root cgroup sees the host's paths. */
+static int cgns_at_root(void)
+{
+	struct hc_host host;
+	struct hc h;
+
+	if (write_file("/sys/fs/cgroup/cgroup.procs", "0"))
+		return 70;
+	if (unshare(CLONE_NEWCGROUP))
+		return 71;
+	if (hc_open(&h) || hc_host_get(&h, &host))
+		return 72;
+	hc_close(&h);
+	return 0;
+}
+
+static int cgns_below_root(void)
+{
+	if (write_file("/sys/fs/cgroup/hostacct-nl-cgns/cgroup.procs", "0"))
+		return 80;
+	if (unshare(CLONE_NEWCGROUP))
+		return 81;
+	return expect_ns_eperm(cgns_msg);
+}
+
+/* Callers see what their /proc shows: namespaced callers are refused. */
+TEST(namespaced_callers_get_eperm)
+{
+	EXPECT_EQ(0, in_child(pidns_root));
+	ASSERT_TRUE(mkdir("/sys/fs/cgroup/hostacct-nl-cgns", 0755) == 0 ||
+		    errno == EEXIST);
+	EXPECT_EQ(0, in_child(cgns_below_root));
+	EXPECT_EQ(0, in_child(cgns_at_root));
+	EXPECT_EQ(0, rmdir("/sys/fs/cgroup/hostacct-nl-cgns"));
 }
 
 static int other_netns(void)

@@ -79,9 +79,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (!f)
 		return MHD_NO;
 	/*
-	 * Not loaded: say so without asking the kernel for the family, which
-	 * would run modprobe (the family alias) from every scrape; an admin
-	 * who unloaded the module meant it, and a scrape must stay cheap.
+	 * Not loaded: say so without asking the kernel for the family:
+	 * genetlink runs modprobe for every lookup of an unknown family, and
+	 * a scrape must stay cheap.
 	 */
 	ret = access("/sys/module/hostacct", F_OK) ? -ENOENT : ha_nl_open(&h);
 	if (!ret) {

@@ -187,7 +187,12 @@ static void ha_report(const struct ha_run *run)
 	switch (e) {
 	case EPERM:
 	case EACCES:
-		ha_err("permission denied: querying hostacct needs CAP_NET_ADMIN (run as root)");
+		/* the module says which rule refused (capability, namespace) */
+		if (msg[0])
+			ha_err("permission denied: %s%s", msg,
+			       strstr(msg, "CAP_NET_ADMIN") ? " (run as root)" : "");
+		else
+			ha_err("permission denied: querying hostacct needs CAP_NET_ADMIN (run as root)");
 		return;
 	case ENOENT:
 		if (msg[0])
