@@ -241,7 +241,7 @@ bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm);
 int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 		      hostacct_file_is_kvm_t is_kvm,
 		      const struct hostacct_cpu_split *split, u64 vmm_cpu_ns,
-		      bool with_vcpus);
+		      bool may_truncate);
 
 /* cgroup.c */
 bool hostacct_cgroup_memory(struct cgroup *cgrp, u64 *bytes);

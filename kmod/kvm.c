@@ -84,7 +84,8 @@ bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm)
 struct hostacct_kvm_fill_ctx {
 	hostacct_file_is_kvm_t is_kvm;
 	struct sk_buff *skb;
-	bool with_vcpus;
+	bool may_truncate;
+	bool truncated;
 	int err;
 	u32 nr_vms;
 	u32 nr_vcpus;
@@ -93,6 +94,13 @@ struct hostacct_kvm_fill_ctx {
 	u64 vcpu_ns;
 	u64 halt_poll_ns;
 };
+
+/* What one vCPU's nest takes, and what the KVM nest puts after the vCPUs. */
+#define HOSTACCT_VCPU_SIZE	(nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) + \
+				 3 * nla_total_size_64bit(sizeof(u64)))
+#define HOSTACCT_KVM_TAIL_SIZE	(2 * nla_total_size(sizeof(u32)) + \
+				 6 * nla_total_size_64bit(sizeof(u64)) + \
+				 nla_total_size(0))
 
 static int hostacct_vcpu_put(struct sk_buff *skb, struct kvm_vcpu *vcpu,
 			     pid_t tid, u64 cpu_ns, u64 guest_ns, u64 poll_ns)
@@ -117,6 +125,24 @@ static int hostacct_vcpu_put(struct sk_buff *skb, struct kvm_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * Whether one more vCPU nest fits. Without truncation a message that
+ * runs out of room is cancelled and retried in an empty one; in an empty
+ * message (ctx->may_truncate) the list stops where the rest of the nest
+ * still fits, and HOSTACCT_A_KVM_VCPUS_TRUNCATED says so.
+ */
+static bool hostacct_vcpu_fits(struct hostacct_kvm_fill_ctx *ctx)
+{
+	if (ctx->truncated)
+		return false;
+	if (ctx->may_truncate &&
+	    skb_tailroom(ctx->skb) < HOSTACCT_VCPU_SIZE + HOSTACCT_KVM_TAIL_SIZE) {
+		ctx->truncated = true;
+		return false;
+	}
+	return true;
+}
+
 static int hostacct_kvm_vcpus(struct hostacct_kvm_fill_ctx *ctx, struct kvm *kvm)
 {
 	struct kvm_vcpu *vcpu;
@@ -137,7 +163,7 @@ static int hostacct_kvm_vcpus(struct hostacct_kvm_fill_ctx *ctx, struct kvm *kvm
 		ctx->nr_vcpus++;
 		ctx->vcpu_ns += cpu_ns;
 		ctx->halt_poll_ns += poll_ns;
-		if (ctx->with_vcpus &&
+		if (hostacct_vcpu_fits(ctx) &&
 		    hostacct_vcpu_put(ctx->skb, vcpu, pid ? pid_nr(pid) : 0,
 				      cpu_ns, guest_ns, poll_ns))
 			return -EMSGSIZE;
@@ -186,7 +212,8 @@ static void hostacct_kvm_scan(struct task_struct *mt, void *data)
  *	guest time, the rest is the VMM's overhead, both shares of the one
  *	precise runtime @vmm_cpu_ns and each monotonic
  * @vmm_cpu_ns: the whole VMM's precise CPU time
- * @with_vcpus: include one HOSTACCT_A_KVM_VCPU nest per vCPU
+ * @may_truncate: the message holds nothing else: list the vCPUs that fit
+ *	and flag the list as truncated, rather than fail
  *
  * Context: rcu_read_lock() held.
  * Return: 0 or -EMSGSIZE.
@@ -194,12 +221,12 @@ static void hostacct_kvm_scan(struct task_struct *mt, void *data)
 int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 		      hostacct_file_is_kvm_t is_kvm,
 		      const struct hostacct_cpu_split *split, u64 vmm_cpu_ns,
-		      bool with_vcpus)
+		      bool may_truncate)
 {
 	struct hostacct_kvm_fill_ctx ctx = {
 		.is_kvm = is_kvm,
 		.skb = skb,
-		.with_vcpus = with_vcpus,
+		.may_truncate = may_truncate,
 	};
 	struct nlattr *nest;
 
@@ -224,7 +251,8 @@ int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_OVERHEAD_NS,
 			      vmm_cpu_ns - split->guest, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_HALT_POLL_NS,
-			      ctx.halt_poll_ns, HOSTACCT_A_KVM_PAD))
+			      ctx.halt_poll_ns, HOSTACCT_A_KVM_PAD) ||
+	    (ctx.truncated && nla_put_flag(skb, HOSTACCT_A_KVM_VCPUS_TRUNCATED)))
 		goto cancel;
 
 	nla_nest_end(skb, nest);

@@ -269,12 +269,15 @@ static void hostacct_msg_end(struct hostacct_req *r, void *hdr)
 	r->emitted++;
 }
 
-/* A native process or a VMM. Context: rcu_read_lock() held. */
+/*
+ * A native process or a VMM; @may_truncate: see hostacct_kvm_fill().
+ * Context: rcu_read_lock() held.
+ */
 static int hostacct_fill_proc(struct hostacct_req *r, struct task_struct *p,
 			      const struct hostacct_class_info *ci,
 			      const struct hostacct_usage *u,
 			      const struct hostacct_cpu_split *split,
-			      bool with_vcpus)
+			      bool may_truncate)
 {
 	struct sk_buff *skb = r->skb;
 	char comm[TASK_COMM_LEN];
@@ -301,7 +304,7 @@ static int hostacct_fill_proc(struct hostacct_req *r, struct task_struct *p,
 		    nla_put_string(skb, HOSTACCT_A_WORKLOAD_CGROUP_PATH, r->path))
 			goto cancel;
 		if (hostacct_kvm_fill(skb, p, r->cl.is_kvm, split, u->cpu_ns,
-				      with_vcpus))
+				      may_truncate))
 			goto cancel;
 	}
 
@@ -453,10 +456,13 @@ static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
 
 	hostacct_ledger_split(e, &u, &split);
 	empty = !r->skb->len;
-	err = hostacct_fill_proc(r, p, &ci, &u, &split, true);
-	/* A VMM with more vCPUs than fit in one message: totals only. */
+	err = hostacct_fill_proc(r, p, &ci, &u, &split, false);
+	/*
+	 * A VMM with more vCPUs than fit in one message: the vCPUs that fit,
+	 * flagged as a partial list (the totals count every vCPU).
+	 */
 	if (err && empty && ci.class == HOSTACCT_CLASS_KVM)
-		err = hostacct_fill_proc(r, p, &ci, &u, &split, false);
+		err = hostacct_fill_proc(r, p, &ci, &u, &split, true);
 	return err;
 }
 

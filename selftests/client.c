@@ -286,6 +286,7 @@ static void hc_parse_kvm(struct nlattr *nest, struct hc_wl *w)
 	w->kvm_guest_ns = u64_or0(tb[HOSTACCT_A_KVM_GUEST_NS]);
 	w->overhead_ns = u64_or0(tb[HOSTACCT_A_KVM_OVERHEAD_NS]);
 	w->halt_poll_ns = u64_or0(tb[HOSTACCT_A_KVM_HALT_POLL_NS]);
+	w->vcpus_truncated = tb[HOSTACCT_A_KVM_VCPUS_TRUNCATED] != NULL;
 
 	nla_for_each_nested(a, nest, rem) {
 		struct nlattr *vb[HOSTACCT_A_VCPU_MAX + 1];

@@ -82,6 +82,7 @@ struct hc_wl {
 	uint64_t guest_mem, guest_resident, vcpu_ns, kvm_guest_ns;
 	uint64_t overhead_ns, halt_poll_ns;
 	int nr_vcpu_entries;	/* all of them, also those not kept below */
+	bool vcpus_truncated;	/* HOSTACCT_A_KVM_VCPUS_TRUNCATED */
 	struct hc_vcpu vcpus[64];
 };
 

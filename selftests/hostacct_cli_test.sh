@@ -562,6 +562,34 @@ else
 	notok "only CAP_NET_ADMIN, in the host's namespaces: answered" "$(head -c 300 <<<"$out")"
 fi
 
+# --- a VMM with more vCPUs than a netlink message holds: the list is
+# partial, the JSON says so, and so does a note on stderr
+"$B/tinyvm" --vcpus 600 --mem-mb 16 --touch-mb 1 --busy "" >"$T/vm600" &
+vm600=$!
+if wait_ready "$T/vm600" 6000; then
+	out=$("$HA" show -j --pid $vm600 2>"$T/vm600err")
+	listed=$(jq '.[0].kvm_vcpus | length' <<<"$out")
+	if jq -e '.[0] | .kvm_nr_vcpus == 600 and .kvm_vcpus_truncated == 1' <<<"$out" >/dev/null &&
+	   [ "$listed" -gt 0 ] && [ "$listed" -lt 600 ] &&
+	   grep -q "note: VMM $vm600: $listed of 600 vCPUs listed" "$T/vm600err"; then
+		ok "600 vCPUs: $listed listed, kvm_vcpus_truncated 1, and a note says so"
+	else
+		notok "600 vCPUs: a partial list is flagged" "listed $listed" "$(cat "$T/vm600err")" \
+			"$(jq -c '.[0] | del(.kvm_vcpus)' <<<"$out" 2>&1 | head -c 600)"
+	fi
+	out=$("$HA" show -j --pid "$vm_pid" 2>"$T/vm2err")
+	if jq -e '.[0] | .kvm_nr_vcpus == 2 and .kvm_vcpus_truncated == 0 and (.kvm_vcpus | length) == 2' \
+	   <<<"$out" >/dev/null && [ ! -s "$T/vm2err" ]; then
+		ok "2 vCPUs: complete list, kvm_vcpus_truncated 0, no note"
+	else
+		notok "2 vCPUs: complete list, no note" "$(cat "$T/vm2err")"
+	fi
+else
+	notok "600 vCPUs: a partial list is flagged" "tinyvm --vcpus 600 not ready: $(cat "$T/vm600")"
+fi
+kill $vm600 2>/dev/null
+wait $vm600 2>/dev/null
+
 if rmmod hostacct; then
 	bad "module not loaded" 1 "kernel module not loaded; load it with: modprobe hostacct" "$HA" show
 	"$HA" serve --listen 127.0.0.1:19471 2>/dev/null &

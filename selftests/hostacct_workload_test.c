@@ -533,6 +533,87 @@ TEST_F_TIMEOUT(wl, kvm_vm_matches_fixture, 300)
 	fixture_stop(&f);
 }
 
+/*
+ * A vCPU list is complete or says it is not. @w: a VMM's workload; @n:
+ * the fixture's vCPUs; @tids: the first of their threads. Return: the
+ * number of entries.
+ */
+static int check_vcpu_list(struct __test_metadata *_metadata,
+			   const struct hc_wl *w, int n, const pid_t *tids,
+			   int ntids)
+{
+	int i, kept = w->nr_vcpu_entries < 64 ? w->nr_vcpu_entries : 64;
+
+	EXPECT_EQ(n, w->nr_vcpus);
+	EXPECT_LT(0, w->nr_vcpu_entries);
+	EXPECT_LE(w->nr_vcpu_entries, n);
+	/* partial exactly when flagged */
+	EXPECT_EQ(w->nr_vcpu_entries < n, w->vcpus_truncated);
+	/* the entries are vCPUs 0.. in order, each with its thread */
+	for (i = 0; i < kept; i++) {
+		EXPECT_EQ(i, w->vcpus[i].id);
+		if (i < ntids) {
+			EXPECT_EQ(tids[i], w->vcpus[i].tid);
+		}
+	}
+	return w->nr_vcpu_entries;
+}
+
+/*
+ * VMMs with more vCPUs than a message holds: the totals count every
+ * vCPU, the list is what fits, and HOSTACCT_A_KVM_VCPUS_TRUNCATED says
+ * when it is partial. A do reply is one NLMSG_GOODSIZE message (135 vCPUs
+ * fitted in the test guests); a dump message is as large as the reader's
+ * buffer allows, at most 32 KiB (this client reads with 64 KiB): 64 vCPUs
+ * fit, 600 do not.
+ */
+TEST_F_TIMEOUT(wl, many_vcpus_never_silently_dropped, 900)
+{
+	static const int sizes[] = { 64, 600 };
+	struct hc_wl *w, one;
+	struct fixture f;
+	pid_t tids[64];
+	char arg[16];
+	int s, ntids, dumped, got;
+
+	ASSERT_EQ(0, access("/dev/kvm", R_OK | W_OK));
+	for (s = 0; s < 2; s++) {
+		snprintf(arg, sizeof(arg), "%d", sizes[s]);
+		ASSERT_EQ(0, fixture_run(&f, "tinyvm", "--vcpus", arg, "--mem-mb",
+					 "16", "--touch-mb", "1", "--busy", "", NULL));
+		ntids = parse_tids(f.ready, tids, 64);
+		ASSERT_EQ(64, ntids);
+		/* frozen: do and dump see the same totals */
+		kill(f.pid, SIGSTOP);
+		ASSERT_EQ(0, wait_stopped(f.pid));
+
+		hc_wls_free(&self->l);
+		memset(&self->l, 0, sizeof(self->l));
+		ASSERT_EQ(0, hc_dump(&self->h, 0, 0, 0, &self->l));
+		w = hc_wls_find(&self->l, HOSTACCT_CLASS_KVM, f.pid);
+		ASSERT_NE(NULL, w);
+		dumped = check_vcpu_list(_metadata, w, sizes[s], tids, ntids);
+		if (sizes[s] == 64) {
+			EXPECT_EQ(64, dumped);
+		} else {
+			EXPECT_TRUE(w->vcpus_truncated);
+		}
+
+		memset(&one, 0, sizeof(one));
+		ASSERT_EQ(0, hc_get(&self->h, HOSTACCT_CLASS_KVM, f.pid, &one));
+		got = check_vcpu_list(_metadata, &one, sizes[s], tids, ntids);
+		if (sizes[s] == 600) {
+			EXPECT_TRUE(one.vcpus_truncated);
+		}
+		EXPECT_LE(got, dumped);
+		EXPECT_EQ(w->vcpu_ns, one.vcpu_ns);
+		EXPECT_EQ(w->cpu_ns, one.cpu_ns);
+		TH_LOG("%d vCPUs: %d listed in a dump, %d in a do reply",
+		       sizes[s], dumped, got);
+		fixture_stop(&f);
+	}
+}
+
 static int is_kthread(pid_t pid)
 {
 	char path[64], buf[1024], *p;

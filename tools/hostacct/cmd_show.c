@@ -130,6 +130,8 @@ void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 		ha_out_u64(o, "kvm_guest_ns", NULL, k->guest_ns, HA_U_NONE);
 		ha_out_u64(o, "kvm_overhead_ns", NULL, k->overhead_ns, HA_U_NONE);
 		ha_out_u64(o, "kvm_halt_poll_ns", NULL, k->halt_poll_ns, HA_U_NONE);
+		ha_out_u64(o, "kvm_vcpus_truncated", NULL, k->vcpus_truncated,
+			   HA_U_NONE);
 		/* JSON only: one object per vCPU */
 		ha_out_nest(o, "kvm_vcpus", true);
 		for (i = 0; i < k->nr_vcpu_entries; i++) {
@@ -152,6 +154,7 @@ void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 		ha_out_none(o, "kvm_guest_ns", NULL);
 		ha_out_none(o, "kvm_overhead_ns", NULL);
 		ha_out_none(o, "kvm_halt_poll_ns", NULL);
+		ha_out_none(o, "kvm_vcpus_truncated", NULL);
 	}
 	ha_out_row_end(o);
 }
@@ -236,6 +239,15 @@ int cmd_show(int argc, char **argv)
 		ha_print_workload(o, idx[i]);
 	ha_out_section_end(o);
 	ha_out_finish(o);
+	/* The vCPU list is printed in JSON only; say where it is partial. */
+	for (i = 0; ha_opts.format == HA_FMT_JSON && i < s.n; i++) {
+		const struct ha_workload *w = idx[i];
+
+		if (w->has_kvm && w->kvm.vcpus_truncated)
+			ha_err("note: VMM %u: %zu of %u vCPUs listed; the kernel's reply had no room for the others (their totals are in kvm_nr_vcpus and kvm_vcpu_ns)",
+			       w->leader_pid, w->kvm.nr_vcpu_entries,
+			       w->kvm.nr_vcpus);
+	}
 	free(idx);
 	ha_snapshot_free(&s);
 	return 0;

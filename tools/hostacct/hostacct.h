@@ -157,6 +157,7 @@ struct ha_kvm {
 	uint64_t halt_poll_ns;
 	size_t nr_vcpu_entries;
 	struct ha_vcpu *vcpus;
+	bool vcpus_truncated;	/* @vcpus lists fewer than @nr_vcpus */
 };
 
 /*

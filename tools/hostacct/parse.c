@@ -275,6 +275,10 @@ static int ha_parse_kvm(const struct nlattr *nest, struct ha_kvm *k)
 				return ret;
 			continue;
 		}
+		if (mnl_attr_get_type(attr) == HOSTACCT_A_KVM_VCPUS_TRUNCATED) {
+			k->vcpus_truncated = true;
+			continue;
+		}
 		if (ha_attr_store(attr, kvm_spec, HOSTACCT_A_KVM_MAX, k) < 0)
 			return -EINVAL;
 	}

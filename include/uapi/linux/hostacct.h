@@ -139,6 +139,7 @@ enum {
 	HOSTACCT_A_KVM_OVERHEAD_NS,		/* u64, the rest of the VMM's CPU */
 	HOSTACCT_A_KVM_HALT_POLL_NS,		/* u64 */
 	HOSTACCT_A_KVM_VCPU,			/* nest, multi, HOSTACCT_A_VCPU_* */
+	HOSTACCT_A_KVM_VCPUS_TRUNCATED,		/* flag: not every vCPU listed */
 
 	__HOSTACCT_A_KVM_MAX,
 	HOSTACCT_A_KVM_MAX = (__HOSTACCT_A_KVM_MAX - 1)
