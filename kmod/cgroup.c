@@ -50,9 +50,43 @@ bool hostacct_cgroup_memory(struct cgroup *cgrp, u64 *bytes)
  * @len: its size
  *
  * Does not sleep (kernfs takes a spinlock), unlike cgroup_path_ns().
- * Return: length of the path, or -errno (-E2BIG: truncated).
+ * kernfs_path() cuts a path that does not fit without saying so (each
+ * component is scnprintf()ed into the rest of the buffer, on 6.1 as on
+ * 6.12), so a path that fills the buffer is taken as cut: a caller never
+ * sends a path that names a different cgroup.
+ *
+ * Return: length of the path, or -errno (-E2BIG: longer than @len - 2).
  */
 int hostacct_cgroup_path(struct cgroup *cgrp, char *buf, size_t len)
 {
-	return kernfs_path(cgrp->kn, buf, len);
+	int ret = kernfs_path(cgrp->kn, buf, len);
+
+	if (ret >= 0 && (size_t)ret >= len - 1)
+		ret = -E2BIG;
+	if (ret < 0)
+		buf[0] = '\0';
+	return ret;
+}
+
+/**
+ * hostacct_cgroup_name - a cgroup's own directory name
+ * @cgrp: cgroup below the root (referenced, or under RCU)
+ * @buf: buffer
+ * @len: its size (names are at most NAME_MAX bytes)
+ *
+ * Its path relative to its parent, without the slash: kernfs_name() is
+ * not exported, and kernfs_path_from_node() reads the name under the
+ * rename lock.
+ */
+void hostacct_cgroup_name(struct cgroup *cgrp, char *buf, size_t len)
+{
+	struct cgroup *parent = cgroup_parent(cgrp);
+	int ret = -EINVAL;
+
+	if (parent)
+		ret = kernfs_path_from_node(cgrp->kn, parent->kn, buf, len);
+	if (ret < 0 || buf[0] != '/')
+		buf[0] = '\0';
+	else
+		memmove(buf, buf + 1, strlen(buf));
 }

@@ -246,5 +246,6 @@ int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 /* cgroup.c */
 bool hostacct_cgroup_memory(struct cgroup *cgrp, u64 *bytes);
 int hostacct_cgroup_path(struct cgroup *cgrp, char *buf, size_t len);
+void hostacct_cgroup_name(struct cgroup *cgrp, char *buf, size_t len);
 
 #endif /* _HOSTACCT_H */

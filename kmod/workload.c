@@ -31,7 +31,8 @@
 #include "compat.h"
 #include "hostacct.h"
 
-#define HOSTACCT_PATH_MAX	1024
+/* cgroupfs paths are used through PATH_MAX buffers; one longer is not sent */
+#define HOSTACCT_PATH_MAX	PATH_MAX
 
 enum hostacct_phase {
 	HOSTACCT_PHASE_PROCS,
@@ -326,12 +327,17 @@ static int hostacct_fill_ctr(struct hostacct_req *r, struct hostacct_ctr *c)
 {
 	const struct hostacct_usage *u = &c->usage;
 	struct sk_buff *skb = r->skb;
+	bool has_path;
 	u64 mem;
 	void *hdr;
 
-	if (hostacct_cgroup_path(c->cgrp, r->path, sizeof(r->path)) < 0 &&
-	    !r->path[0])
-		return -ENAMETOOLONG;
+	/*
+	 * Its name is its path; a path longer than PATH_MAX is not sent, and
+	 * the name is then the cgroup's own directory name.
+	 */
+	has_path = hostacct_cgroup_path(c->cgrp, r->path, sizeof(r->path)) >= 0;
+	if (!has_path)
+		hostacct_cgroup_name(c->cgrp, r->path, sizeof(r->path));
 
 	hdr = hostacct_msg_start(r, HOSTACCT_CLASS_CONTAINER, c->id);
 	if (!hdr)
@@ -340,7 +346,8 @@ static int hostacct_fill_ctr(struct hostacct_req *r, struct hostacct_ctr *c)
 	    nla_put_u32(skb, HOSTACCT_A_WORKLOAD_LEADER_PID,
 			c->init_pid ?: u->oldest_tgid) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CGROUP_ID, c->id) ||
-	    nla_put_string(skb, HOSTACCT_A_WORKLOAD_CGROUP_PATH, r->path) ||
+	    (has_path &&
+	     nla_put_string(skb, HOSTACCT_A_WORKLOAD_CGROUP_PATH, r->path)) ||
 	    hostacct_fill_counts(skb, u) ||
 	    (hostacct_cgroup_memory(c->cgrp, &mem) &&
 	     hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES, mem))) {

@@ -562,6 +562,39 @@ else
 	notok "only CAP_NET_ADMIN, in the host's namespaces: answered" "$(head -c 300 <<<"$out")"
 fi
 
+# --- cgroup paths are sent whole or not at all: a container 5 levels of
+# 250-byte names deep (a 1,266-byte path) is named by its whole path; one
+# whose path is longer than PATH_MAX (17 levels) by its own directory
+# name, with no cgroup_path (a cut path could name another cgroup)
+n250=$(printf 'n%.0s' $(seq 250))
+long=$CG/$n250/$n250/$n250/$n250/$n250
+mkdir -p "${long%/*}"
+"$B/container" --cgroup "$long" -- "$B/burner" --ms 10 >"$T/long" &
+long_pid=$!
+d250=$(printf 'd%.0s' $(seq 250))
+(cd "$CG" && for _ in $(seq 17); do mkdir "$d250" && cd "$d250" || exit 1; done &&
+ exec "$B/container" --cgroup deep -- "$B/burner" --ms 10) >"$T/deep" &
+deep_pid=$!
+if wait_ready "$T/long" && wait_ready "$T/deep"; then
+	long_id=$(sed -n 's/.* id=\([0-9]*\).*/\1/p' "$T/long")
+	deep_id=$(sed -n 's/.* id=\([0-9]*\).*/\1/p' "$T/deep")
+	"$HA" show -j --class container >"$T/paths.json"
+	check "a 1,266-byte cgroup path: name and cgroup_path whole, CPU from its cpu.stat" \
+		".[] | select(.id == $long_id) | .name == \"${long#/sys/fs/cgroup}\" and .cgroup_path == .name and .cpu_ns != null" \
+		"$T/paths.json" "[.[] | select(.id == $long_id) | {name, cgroup_path, cpu_ns}]"
+	check "a cgroup path longer than PATH_MAX: not sent; the name is the cgroup's own" \
+		".[] | select(.id == $deep_id) | .name == \"deep\" and .cgroup_path == null" \
+		"$T/paths.json" "[.[] | select(.id == $deep_id) | {name, cgroup_path}]"
+else
+	notok "long cgroup paths" "fixtures not ready: $(cat "$T/long" "$T/deep")"
+fi
+kill $long_pid $deep_pid 2>/dev/null
+wait $long_pid $deep_pid 2>/dev/null
+rmdir -p "${long%/*}" 2>/dev/null
+(cd "$CG" && for _ in $(seq 17); do cd "$d250" || exit 1; done &&
+ for _ in $(seq 17); do cd .. && rmdir "$d250" || exit 1; done) ||
+	echo "# could not remove the deep cgroups"
+
 # --- a VMM with more vCPUs than a netlink message holds: the list is
 # partial, the JSON says so, and so does a note on stderr
 "$B/tinyvm" --vcpus 600 --mem-mb 16 --touch-mb 1 --busy "" >"$T/vm600" &

@@ -20,7 +20,9 @@ static int read_text(const char *dir, const char *file, char *buf, size_t len)
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	/* a cut path could name another cgroup's file */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
+		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -76,7 +78,8 @@ int ha_cg_read(const char *root, const char *path, struct ha_cg *cg)
 
 	memset(cg, 0, sizeof(*cg));
 	cg->mem_max = cg->mem_high = UINT64_MAX;
-	snprintf(dir, sizeof(dir), "%s%s", root, path);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, path) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	if (access(dir, R_OK))
 		return -errno;
 	cg->ok = true;
@@ -127,7 +130,8 @@ int ha_cpustat_read(const char *root, const char *path, struct ha_cpustat *cs)
 	char dir[PATH_MAX], buf[1024];
 
 	memset(cs, 0, sizeof(*cs));
-	snprintf(dir, sizeof(dir), "%s%s", root, path);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, path) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	if (read_text(dir, "cpu.stat", buf, sizeof(buf)) ||
 	    keyed(buf, "usage_usec", &cs->usage_usec))
 		return -ENOENT;

@@ -257,14 +257,16 @@ int ha_cgroup_id(const char *root, const char *path, uint64_t *id)
 	} h;
 	char full[PATH_MAX];
 	struct stat st;
-	int mount_id;
+	int mount_id, n;
 	size_t rl = strlen(root);
 
 	if (!strncmp(path, root, rl) && (path[rl] == '/' || !path[rl]))
-		snprintf(full, sizeof(full), "%s", path);
+		n = snprintf(full, sizeof(full), "%s", path);
 	else
-		snprintf(full, sizeof(full), "%s/%s", root,
-			 path[0] == '/' ? path + 1 : path);
+		n = snprintf(full, sizeof(full), "%s/%s", root,
+			     path[0] == '/' ? path + 1 : path);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -ENAMETOOLONG;
 
 	if (stat(full, &st))
 		return -errno;
