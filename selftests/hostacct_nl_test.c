@@ -423,8 +423,11 @@ static int in_child(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
-/* 0 if both HOST_GET and a dump are refused with EPERM and a message. */
-static int expect_eperm(void)
+/*
+ * 0 if HOST_GET, a dump and a do request are all refused with EPERM and
+ * exactly @msg, and the dump listed nothing.
+ */
+static int expect_eperm(const char *msg)
 {
 	struct hc_wls l = { 0 };
 	struct hc_host host;
@@ -433,21 +436,27 @@ static int expect_eperm(void)
 
 	if (hc_open(&h))
 		return 10;
-	if (hc_host_get(&h, &host) != -EPERM || !strstr(h.extack, "CAP_NET_ADMIN"))
+	if (hc_host_get(&h, &host) != -EPERM || strcmp(h.extack, msg))
 		return 11;
-	if (hc_dump(&h, 0, 0, 0, &l) != -EPERM || !strstr(h.extack, "CAP_NET_ADMIN"))
+	if (hc_dump(&h, 0, 0, 0, &l) != -EPERM || strcmp(h.extack, msg))
 		return 12;
-	if (hc_get(&h, HOSTACCT_CLASS_KERNEL, 0, &w) != -EPERM)
+	if (l.n)
 		return 13;
+	if (hc_get(&h, HOSTACCT_CLASS_KERNEL, 0, &w) != -EPERM ||
+	    strcmp(h.extack, msg))
+		return 14;
 	hc_close(&h);
 	return 0;
 }
+
+static const char cap_msg[] =
+	"hostacct: CAP_NET_ADMIN in the initial user namespace is required";
 
 static int unprivileged_user(void)
 {
 	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 		return 20;
-	return expect_eperm();
+	return expect_eperm(cap_msg);
 }
 
 static int userns_root(void)
@@ -455,40 +464,13 @@ static int userns_root(void)
 	/* Full capabilities, but in a child user namespace only. */
 	if (unshare(CLONE_NEWUSER))
 		return 30;
-	return expect_eperm();
+	return expect_eperm(cap_msg);
 }
 
 TEST(unprivileged_callers_get_eperm)
 {
 	EXPECT_EQ(0, in_child(unprivileged_user));
 	EXPECT_EQ(0, in_child(userns_root));
-}
-
-/*
- * 0 if HOST_GET, a dump and a do request are all refused with EPERM and
- * exactly @msg: a caller outside the host's pid or cgroup namespace, with
- * every capability.
- */
-static int expect_ns_eperm(const char *msg)
-{
-	struct hc_wls l = { 0 };
-	struct hc_host host;
-	struct hc_wl w;
-	struct hc h;
-
-	if (hc_open(&h))
-		return 50;
-	if (hc_host_get(&h, &host) != -EPERM || strcmp(h.extack, msg))
-		return 51;
-	if (hc_dump(&h, 0, 0, 0, &l) != -EPERM || strcmp(h.extack, msg))
-		return 52;
-	if (l.n)
-		return 53;
-	if (hc_get(&h, HOSTACCT_CLASS_KERNEL, 0, &w) != -EPERM ||
-	    strcmp(h.extack, msg))
-		return 54;
-	hc_close(&h);
-	return 0;
 }
 
 static const char pidns_msg[] =
@@ -498,7 +480,7 @@ static const char cgns_msg[] =
 
 static int in_pidns(void)
 {
-	return expect_ns_eperm(pidns_msg);
+	return expect_eperm(pidns_msg);
 }
 
 static int pidns_root(void)
@@ -531,7 +513,7 @@ static int cgns_below_root(void)
 		return 80;
 	if (unshare(CLONE_NEWCGROUP))
 		return 81;
-	return expect_ns_eperm(cgns_msg);
+	return expect_eperm(cgns_msg);
 }
 
 /* Callers see what their /proc shows: namespaced callers are refused. */

@@ -240,10 +240,11 @@ int cmd_show(int argc, char **argv)
 	ha_out_section_end(o);
 	ha_out_finish(o);
 	/* The vCPU list is printed in JSON only; say where it is partial. */
-	for (i = 0; ha_opts.format == HA_FMT_JSON && i < s.n; i++) {
+	for (i = 0; i < s.n; i++) {
 		const struct ha_workload *w = idx[i];
 
-		if (w->has_kvm && w->kvm.vcpus_truncated)
+		if (ha_opts.format == HA_FMT_JSON && w->has_kvm &&
+		    w->kvm.vcpus_truncated)
 			ha_err("note: VMM %u: %zu of %u vCPUs listed; the kernel's reply had no room for the others (their totals are in kvm_nr_vcpus and kvm_vcpu_ns)",
 			       w->leader_pid, w->kvm.nr_vcpu_entries,
 			       w->kvm.nr_vcpus);

@@ -32,6 +32,13 @@ static int read_text(const char *dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
+/* @root/@path into @dir, or -ENAMETOOLONG: a cut path names another cgroup */
+static int cg_dir(char *dir, size_t len, const char *root, const char *path)
+{
+	return (size_t)snprintf(dir, len, "%s%s", root, path) >= len ?
+	       -ENAMETOOLONG : 0;
+}
+
 /* A value of a "key value" file (cpu.stat, memory.stat). */
 static int keyed(const char *text, const char *key, uint64_t *val)
 {
@@ -78,7 +85,7 @@ int ha_cg_read(const char *root, const char *path, struct ha_cg *cg)
 
 	memset(cg, 0, sizeof(*cg));
 	cg->mem_max = cg->mem_high = UINT64_MAX;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, path) >= sizeof(dir))
+	if (cg_dir(dir, sizeof(dir), root, path))
 		return -ENAMETOOLONG;
 	if (access(dir, R_OK))
 		return -errno;
@@ -130,7 +137,7 @@ int ha_cpustat_read(const char *root, const char *path, struct ha_cpustat *cs)
 	char dir[PATH_MAX], buf[1024];
 
 	memset(cs, 0, sizeof(*cs));
-	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, path) >= sizeof(dir))
+	if (cg_dir(dir, sizeof(dir), root, path))
 		return -ENAMETOOLONG;
 	if (read_text(dir, "cpu.stat", buf, sizeof(buf)) ||
 	    keyed(buf, "usage_usec", &cs->usage_usec))
