@@ -55,4 +55,18 @@ static inline unsigned long hostacct_mm_counter_exact(struct mm_struct *mm,
 #endif
 }
 
+/*
+ * KVM's memory address spaces (x86: 0, and 1 for SMM). 6.8 renamed
+ * KVM_ADDRESS_SPACE_NUM to KVM_MAX_NR_ADDRESS_SPACES and let a VM type
+ * have fewer: kvm_arch_nr_memslot_as_ids(). Macros, so that only kvm.c
+ * needs linux/kvm_host.h.
+ */
+#ifdef HOSTACCT_HAVE_KVM_NR_MEMSLOT_AS_IDS
+#define HOSTACCT_KVM_MAX_AS		KVM_MAX_NR_ADDRESS_SPACES
+#define hostacct_kvm_nr_as(kvm)		kvm_arch_nr_memslot_as_ids(kvm)
+#else
+#define HOSTACCT_KVM_MAX_AS		KVM_ADDRESS_SPACE_NUM
+#define hostacct_kvm_nr_as(kvm)		((void)(kvm), KVM_ADDRESS_SPACE_NUM)
+#endif
+
 #endif /* _HOSTACCT_COMPAT_H */

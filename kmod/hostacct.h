@@ -78,6 +78,7 @@ int hostacct_workload_get_done(struct netlink_callback *cb);
  * @rss_file: resident file-backed bytes
  * @rss_shmem: resident shared memory bytes
  * @swap: swapped-out bytes
+ * @hugetlb: bytes of hugetlbfs pages mapped (not in the RSS counters)
  * @start_ns: CLOCK_BOOTTIME start of the oldest member, U64_MAX if none
  * @nr_procs: thread groups
  * @nr_threads: threads
@@ -92,6 +93,7 @@ struct hostacct_usage {
 	u64 rss_file;
 	u64 rss_shmem;
 	u64 swap;
+	u64 hugetlb;
 	u64 start_ns;
 	u32 nr_procs;
 	u32 nr_threads;

@@ -18,6 +18,22 @@
  * fs/proc/fd.c uses. While file_lock is held the VM file stays in the
  * table, so its struct kvm is alive. Memory slots are read inside an SRCU
  * read section of kvm->srcu, vCPU pids under RCU. Nothing here sleeps.
+ *
+ * What a VM's memory slots hold, KVM does not say; the VMM's slot flags
+ * do, and QEMU, crosvm and cloud-hypervisor set them alike:
+ *  - KVM_MEM_READONLY: ROM or flash (firmware, option ROMs, pflash, the
+ *    BIOS shadow once the firmware write-protects it);
+ *  - KVM_MEM_LOG_DIRTY_PAGES: memory whose writes the VMM tracks to redraw
+ *    a display (VGA and QXL VRAM) -- unless every writable slot is logged,
+ *    which is what live migration looks like: then it is all RAM;
+ *  - anything else is RAM. KVM's own private slots (the APIC access page,
+ *    the real-mode TSS) are neither.
+ * One host mapping backs several slots: RAM split around the legacy VGA
+ * and ROM holes, the BIOS shadow, and all of it again in the SMM address
+ * space. So memory is counted by host address, each byte once: the slots
+ * of every address space, merged where their host ranges overlap or
+ * touch, make blocks; a block that holds a RAM slot is guest RAM, any
+ * other is device memory. For QEMU, guest RAM is then exactly -m.
  */
 
 #include <linux/fdtable.h>
@@ -90,6 +106,7 @@ struct hostacct_kvm_fill_ctx {
 	u32 nr_vms;
 	u32 nr_vcpus;
 	u64 guest_mem;
+	u64 device_mem;
 	u64 resident;
 	u64 vcpu_ns;
 	u64 halt_poll_ns;
@@ -99,7 +116,7 @@ struct hostacct_kvm_fill_ctx {
 #define HOSTACCT_VCPU_SIZE	(nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) + \
 				 3 * nla_total_size_64bit(sizeof(u64)))
 #define HOSTACCT_KVM_TAIL_SIZE	(2 * nla_total_size(sizeof(u32)) + \
-				 6 * nla_total_size_64bit(sizeof(u64)) + \
+				 7 * nla_total_size_64bit(sizeof(u64)) + \
 				 nla_total_size(0))
 
 static int hostacct_vcpu_put(struct sk_buff *skb, struct kvm_vcpu *vcpu,
@@ -171,14 +188,116 @@ static int hostacct_kvm_vcpus(struct hostacct_kvm_fill_ctx *ctx, struct kvm *kvm
 	return 0;
 }
 
+/* A run of host memory behind slots whose host ranges overlap or touch. */
+struct hostacct_kvm_block {
+	unsigned long end;	/* host virtual, exclusive */
+	u64 bytes;		/* each byte once */
+	bool ram;
+};
+
+static void hostacct_kvm_block_close(struct hostacct_kvm_fill_ctx *ctx,
+				     struct hostacct_kvm_block *b)
+{
+	if (b->ram)
+		ctx->guest_mem += b->bytes;
+	else
+		ctx->device_mem += b->bytes;
+	b->bytes = 0;
+	b->ram = false;
+}
+
+/* Whether every writable user slot of @slots is dirty-logged. */
+static bool hostacct_kvm_all_logged(struct kvm_memslots *slots)
+{
+	struct kvm_memory_slot *slot;
+	bool writable = false;
+	int bkt;
+
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (slot->id >= KVM_USER_MEM_SLOTS ||
+		    (slot->flags & KVM_MEM_READONLY))
+			continue;
+		if (!(slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+			return false;
+		writable = true;
+	}
+	return writable;
+}
+
+static struct kvm_memory_slot *hostacct_hva_slot(struct kvm_memslots *slots,
+						 struct rb_node *node)
+{
+	struct interval_tree_node *itn;
+
+	if (!node)
+		return NULL;
+	itn = rb_entry(node, struct interval_tree_node, rb);
+	return container_of(itn, struct kvm_memory_slot,
+			    hva_node[slots->node_idx]);
+}
+
+/*
+ * Guest RAM and device memory of @kvm, by host address (see the top of
+ * the file): the address spaces' hva trees, each sorted by start, are
+ * merged into one ascending sweep.
+ *
+ * Context: kvm->srcu read section.
+ */
+static void hostacct_kvm_mem(struct hostacct_kvm_fill_ctx *ctx, struct kvm *kvm)
+{
+	struct kvm_memslots *slots[HOSTACCT_KVM_MAX_AS];
+	struct rb_node *next[HOSTACCT_KVM_MAX_AS];
+	int nr_as = hostacct_kvm_nr_as(kvm), as;
+	struct hostacct_kvm_block b = { };
+	bool logged_is_ram;
+
+	for (as = 0; as < nr_as; as++) {
+		slots[as] = __kvm_memslots(kvm, as);
+		next[as] = rb_first_cached(&slots[as]->hva_tree);
+	}
+	logged_is_ram = hostacct_kvm_all_logged(slots[0]);
+
+	for (;;) {
+		struct kvm_memory_slot *slot, *low = NULL;
+		unsigned long start, end;
+		int low_as = 0;
+
+		for (as = 0; as < nr_as; as++) {
+			slot = hostacct_hva_slot(slots[as], next[as]);
+			if (slot && (!low || slot->userspace_addr < low->userspace_addr)) {
+				low = slot;
+				low_as = as;
+			}
+		}
+		if (!low)
+			break;
+		next[low_as] = rb_next(next[low_as]);
+		if (low->id >= KVM_USER_MEM_SLOTS)
+			continue;
+
+		start = low->userspace_addr;
+		end = start + (low->npages << PAGE_SHIFT);
+		if (b.bytes && start > b.end)
+			hostacct_kvm_block_close(ctx, &b);
+		if (!b.bytes)
+			b.end = start;
+		if (end > b.end) {
+			b.bytes += end - max(start, b.end);
+			b.end = end;
+		}
+		if (!(low->flags & KVM_MEM_READONLY) &&
+		    (logged_is_ram || !(low->flags & KVM_MEM_LOG_DIRTY_PAGES)))
+			b.ram = true;
+	}
+	hostacct_kvm_block_close(ctx, &b);
+}
+
 static int hostacct_kvm_fill_one(const void *arg, struct file *file,
 				 unsigned int fd)
 {
 	struct hostacct_kvm_fill_ctx *ctx = (struct hostacct_kvm_fill_ctx *)arg;
-	struct kvm_memory_slot *slot;
-	struct kvm_memslots *slots;
 	struct kvm *kvm;
-	int idx, bkt;
+	int idx;
 
 	if (!ctx->is_kvm(file))
 		return 0;
@@ -186,9 +305,7 @@ static int hostacct_kvm_fill_one(const void *arg, struct file *file,
 
 	ctx->nr_vms++;
 	idx = srcu_read_lock(&kvm->srcu);
-	slots = kvm_memslots(kvm);
-	kvm_for_each_memslot(slot, bkt, slots)
-		ctx->guest_mem += (u64)slot->npages << PAGE_SHIFT;
+	hostacct_kvm_mem(ctx, kvm);
 	srcu_read_unlock(&kvm->srcu, idx);
 	ctx->resident += hostacct_kvm_mapped_bytes(kvm);
 
@@ -242,6 +359,8 @@ int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 	    nla_put_u32(skb, HOSTACCT_A_KVM_NR_VCPUS, ctx.nr_vcpus) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_MEM_BYTES,
 			      ctx.guest_mem, HOSTACCT_A_KVM_PAD) ||
+	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_DEVICE_MEM_BYTES,
+			      ctx.device_mem, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES,
 			      ctx.resident, HOSTACCT_A_KVM_PAD) ||
 	    nla_put_u64_64bit(skb, HOSTACCT_A_KVM_VCPU_NS, ctx.vcpu_ns,

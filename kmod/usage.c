@@ -136,6 +136,19 @@ static bool hostacct_mm_counted_by(struct mm_struct *mm, struct task_struct *p)
 #endif
 }
 
+/*
+ * hugetlbfs pages are not in the RSS counters: the mm counts them apart
+ * (the HugetlbPages line of /proc/PID/status), in base pages.
+ */
+static u64 hostacct_mm_hugetlb_bytes(struct mm_struct *mm)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	return (u64)atomic_long_read(&mm->hugetlb_usage) << PAGE_SHIFT;
+#else
+	return 0;
+#endif
+}
+
 /**
  * hostacct_usage_add_mm - add a thread group's resident memory and swap
  * @u: accumulator
@@ -170,6 +183,7 @@ void hostacct_usage_add_mm(struct hostacct_usage *u, struct task_struct *p,
 	u->rss_file += (u64)file << PAGE_SHIFT;
 	u->rss_shmem += (u64)shmem << PAGE_SHIFT;
 	u->swap += (u64)swap << PAGE_SHIFT;
+	u->hugetlb += hostacct_mm_hugetlb_bytes(mm);
 }
 
 void hostacct_usage_merge(struct hostacct_usage *dst,
@@ -183,6 +197,7 @@ void hostacct_usage_merge(struct hostacct_usage *dst,
 	dst->rss_file += src->rss_file;
 	dst->rss_shmem += src->rss_shmem;
 	dst->swap += src->swap;
+	dst->hugetlb += src->hugetlb;
 	dst->nr_procs += src->nr_procs;
 	dst->nr_threads += src->nr_threads;
 	if (src->start_ns < dst->start_ns) {

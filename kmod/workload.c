@@ -232,7 +232,9 @@ static int hostacct_fill_counts(struct sk_buff *skb,
 			     u->rss_file) ||
 	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_RSS_SHMEM_BYTES,
 			     u->rss_shmem) ||
-	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES, u->swap))
+	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES, u->swap) ||
+	    hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES,
+			     u->hugetlb))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -281,6 +281,7 @@ static void hc_parse_kvm(struct nlattr *nest, struct hc_wl *w)
 	w->nr_vms = u32_or0(tb[HOSTACCT_A_KVM_NR_VMS]);
 	w->nr_vcpus = u32_or0(tb[HOSTACCT_A_KVM_NR_VCPUS]);
 	w->guest_mem = u64_or0(tb[HOSTACCT_A_KVM_GUEST_MEM_BYTES]);
+	w->device_mem = u64_or0(tb[HOSTACCT_A_KVM_DEVICE_MEM_BYTES]);
 	w->guest_resident = u64_or0(tb[HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES]);
 	w->vcpu_ns = u64_or0(tb[HOSTACCT_A_KVM_VCPU_NS]);
 	w->kvm_guest_ns = u64_or0(tb[HOSTACCT_A_KVM_GUEST_NS]);
@@ -338,6 +339,7 @@ int hc_parse_wl(struct nlmsghdr *nlh, struct hc_wl *w)
 	w->rss_file = u64_or0(tb[HOSTACCT_A_WORKLOAD_MEM_RSS_FILE_BYTES]);
 	w->rss_shmem = u64_or0(tb[HOSTACCT_A_WORKLOAD_MEM_RSS_SHMEM_BYTES]);
 	w->swap = u64_or0(tb[HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES]);
+	w->hugetlb = u64_or0(tb[HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES]);
 	if (tb[HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES]) {
 		w->has_mem_cgroup = true;
 		w->mem_cgroup = nla_get_u64(tb[HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES]);

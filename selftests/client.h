@@ -74,12 +74,12 @@ struct hc_wl {
 	uint32_t nr_procs, nr_threads;
 	bool has_cpu;
 	uint64_t start_ns, cpu_ns, user_ns, system_ns, guest_ns;
-	uint64_t rss_anon, rss_file, rss_shmem, swap;
+	uint64_t rss_anon, rss_file, rss_shmem, swap, hugetlb;
 	bool has_mem_cgroup;
 	uint64_t mem_cgroup;
 	bool has_kvm;
 	uint32_t nr_vms, nr_vcpus;
-	uint64_t guest_mem, guest_resident, vcpu_ns, kvm_guest_ns;
+	uint64_t guest_mem, device_mem, guest_resident, vcpu_ns, kvm_guest_ns;
 	uint64_t overhead_ns, halt_poll_ns;
 	int nr_vcpu_entries;	/* all of them, also those not kept below */
 	bool vcpus_truncated;	/* HOSTACCT_A_KVM_VCPUS_TRUNCATED */

@@ -65,9 +65,10 @@ int main(int argc, char **argv)
 			printf("\"mem_cgroup_bytes\":%llu,",
 			       (unsigned long long)w->mem_cgroup);
 		if (w->has_kvm) {
-			printf("\"kvm\":{\"nr_vms\":%u,\"nr_vcpus\":%u,\"guest_mem_bytes\":%llu,\"guest_resident_bytes\":%llu,\"vcpu_ns\":%llu,\"guest_ns\":%llu,\"overhead_ns\":%llu,\"halt_poll_ns\":%llu,\"vcpus\":[",
+			printf("\"kvm\":{\"nr_vms\":%u,\"nr_vcpus\":%u,\"guest_mem_bytes\":%llu,\"device_mem_bytes\":%llu,\"guest_resident_bytes\":%llu,\"vcpu_ns\":%llu,\"guest_ns\":%llu,\"overhead_ns\":%llu,\"halt_poll_ns\":%llu,\"vcpus\":[",
 			       w->nr_vms, w->nr_vcpus,
 			       (unsigned long long)w->guest_mem,
+			       (unsigned long long)w->device_mem,
 			       (unsigned long long)w->guest_resident,
 			       (unsigned long long)w->vcpu_ns,
 			       (unsigned long long)w->kvm_guest_ns,
@@ -81,11 +82,12 @@ int main(int argc, char **argv)
 				       (unsigned long long)w->vcpus[k].halt_poll_ns);
 			printf("]},");
 		}
-		printf("\"mem_rss_anon_bytes\":%llu,\"mem_rss_file_bytes\":%llu,\"mem_rss_shmem_bytes\":%llu,\"mem_swap_bytes\":%llu}\n",
+		printf("\"mem_rss_anon_bytes\":%llu,\"mem_rss_file_bytes\":%llu,\"mem_rss_shmem_bytes\":%llu,\"mem_swap_bytes\":%llu,\"mem_hugetlb_bytes\":%llu}\n",
 		       (unsigned long long)w->rss_anon,
 		       (unsigned long long)w->rss_file,
 		       (unsigned long long)w->rss_shmem,
-		       (unsigned long long)w->swap);
+		       (unsigned long long)w->swap,
+		       (unsigned long long)w->hugetlb);
 	}
 	hc_wls_free(&l);
 	hc_close(&h);

@@ -29,6 +29,12 @@ static uint64_t rss(const struct ha_workload *w)
 	return w->rss_anon + w->rss_file + w->rss_shmem;
 }
 
+/* Host memory a workload's processes hold: RSS, and hugetlbfs pages. */
+static uint64_t mem_held(const struct ha_workload *w)
+{
+	return rss(w) + w->hugetlb;
+}
+
 static uint64_t ctr_mem_limit(const struct ha_cg *cg)
 {
 	return cg->mem_max != UINT64_MAX ? cg->mem_max : cg->mem_high;
@@ -89,7 +95,7 @@ static void section_split(struct ha_out *o, const struct rep *r)
 		const struct ha_workload *w = &r->iv.b->wl.w[i];
 
 		count[w->class]++;
-		mem[w->class] += w->has_mem_cgroup ? w->mem_cgroup : rss(w);
+		mem[w->class] += w->has_mem_cgroup ? w->mem_cgroup : mem_held(w);
 	}
 	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++)
 		mem_sum += mem[c];
@@ -142,7 +148,11 @@ static void section_vms(struct ha_out *o, const struct rep *r)
 		if (w->class != HOSTACCT_CLASS_KVM)
 			continue;
 		v = ha_vm_rates(&r->iv, w);
-		vmm_mem = (double)rss(w) - k->guest_resident;
+		/*
+		 * Below 0 only by the RSS counters' drift (without
+		 * --exact-mem) or a guest page mapped by two stage-2 roots.
+		 */
+		vmm_mem = (double)mem_held(w) - k->guest_resident;
 		ha_out_row(o);
 		ha_out_u64(o, "id", "ID", w->id, HA_U_NONE);
 		ha_out_u64(o, "kvm_nr_vcpus", "VCPUS", k->nr_vcpus, HA_U_NONE);
@@ -412,7 +422,8 @@ static void report_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hostacct report [-i SECONDS | --since-boot | -- COMMAND [ARGS]]\n"
-		"                       [--natives N|all] [-j | --csv --section NAME | --prometheus]\n"
+		"                       [--natives N|all] [--exact-mem]\n"
+		"                       [-j | --csv --section NAME | --prometheus]\n"
 		"\n"
 		"Takes two snapshots and reports over the interval between them: the\n"
 		"host split by class, each VM's CPU and memory efficiency, each\n"
@@ -426,6 +437,8 @@ static void report_usage(FILE *f)
 		"                           what the host did while it ran (its exit\n"
 		"                           status is the report's when it fails)\n"
 		"      --natives N|all      native processes to list (default 10)\n"
+		"      --exact-mem          exact RSS counters (VMM own memory to the\n"
+		"                           page; sums per-CPU parts, slower)\n"
 		"      --section NAME       only this table: host, split, reconcile, vms,\n"
 		"                           containers, natives, idle_reserved, tradeoffs\n"
 		"  -j, --json               JSON, every section (--section is for tables)\n"
@@ -487,6 +500,7 @@ int cmd_report(int argc, char **argv)
 		{ "natives", required_argument, NULL, HA_OPT_NATIVES },
 		{ "section", required_argument, NULL, HA_OPT_SECTION },
 		{ "prometheus", no_argument, NULL, HA_OPT_PROMETHEUS },
+		{ "exact-mem", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const sections[] = {
@@ -494,6 +508,7 @@ int cmd_report(int argc, char **argv)
 		"idle_reserved", "tradeoffs", NULL,
 	};
 	struct rep r = { .natives = HA_NATIVES_DEFAULT };
+	struct ha_filter f = { 0 };
 	struct timespec t0;
 	bool since_boot = false, prom = false, interval = false;
 	struct ha_snap a = { 0 }, b = { 0 };
@@ -529,6 +544,9 @@ int cmd_report(int argc, char **argv)
 		case HA_OPT_PROMETHEUS:
 			prom = true;
 			break;
+		case 'X':
+			f.exact_mem = true;
+			break;
 		case 'h':
 			report_usage(stdout);
 			return 0;
@@ -552,7 +570,7 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	if (prom) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (!ha_snap_take(&h, NULL, &b, false)) {
+		if (!ha_snap_take(&h, &f, &b, false)) {
 			ha_prom_write(stdout, &b, r.natives);
 			ha_prom_write_meta(stdout, &t0, false);
 			ret = 0;
@@ -566,7 +584,7 @@ int cmd_report(int argc, char **argv)
 	 * what exited before the second one is.
 	 */
 	if (!since_boot) {
-		if (ha_snap_take(&h, NULL, &a, true))
+		if (ha_snap_take(&h, &f, &a, true))
 			goto out;
 		if (command) {
 			cmd_rc = run_command(command);
@@ -577,7 +595,7 @@ int cmd_report(int argc, char **argv)
 				;
 		}
 	}
-	if (ha_snap_take(&h, NULL, &b, !since_boot))
+	if (ha_snap_take(&h, &f, &b, !since_boot))
 		goto out;
 
 	ha_interval_init(&r.iv, since_boot ? NULL : &a, &b);

@@ -122,8 +122,10 @@ void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 	ha_out_u64(o, "mem_rss_file_bytes", NULL, w->rss_file, HA_U_NONE);
 	ha_out_u64(o, "mem_rss_shmem_bytes", NULL, w->rss_shmem, HA_U_NONE);
 	ha_out_u64(o, "mem_swap_bytes", NULL, w->swap, HA_U_NONE);
+	ha_out_u64(o, "mem_hugetlb_bytes", NULL, w->hugetlb, HA_U_NONE);
 	if (w->has_kvm) {
 		ha_out_u64(o, "kvm_nr_vms", NULL, k->nr_vms, HA_U_NONE);
+		ha_out_u64(o, "kvm_device_mem_bytes", NULL, k->device_mem, HA_U_NONE);
 		ha_out_u64(o, "kvm_guest_resident_bytes", NULL, k->guest_resident,
 			   HA_U_NONE);
 		ha_out_u64(o, "kvm_vcpu_ns", NULL, k->vcpu_ns, HA_U_NONE);
@@ -149,6 +151,7 @@ void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 		ha_out_nest_end(o);
 	} else {
 		ha_out_none(o, "kvm_nr_vms", NULL);
+		ha_out_none(o, "kvm_device_mem_bytes", NULL);
 		ha_out_none(o, "kvm_guest_resident_bytes", NULL);
 		ha_out_none(o, "kvm_vcpu_ns", NULL);
 		ha_out_none(o, "kvm_guest_ns", NULL);

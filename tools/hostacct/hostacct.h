@@ -150,6 +150,7 @@ struct ha_kvm {
 	uint32_t nr_vms;
 	uint32_t nr_vcpus;
 	uint64_t guest_mem;
+	uint64_t device_mem;
 	uint64_t guest_resident;
 	uint64_t vcpu_ns;
 	uint64_t guest_ns;
@@ -205,6 +206,7 @@ struct ha_workload {
 	uint64_t rss_file;
 	uint64_t rss_shmem;
 	uint64_t swap;
+	uint64_t hugetlb;
 	uint64_t mem_cgroup;
 	bool has_mem_cgroup;
 	bool has_cpu;		/* cpu_ns..guest_ns known */

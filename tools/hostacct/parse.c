@@ -130,6 +130,7 @@ static const struct ha_attr_spec workload_spec[HOSTACCT_A_WORKLOAD_MAX + 1] = {
 	[HOSTACCT_A_WORKLOAD_MEM_RSS_SHMEM_BYTES] = U64(struct ha_workload, rss_shmem),
 	[HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES] = U64(struct ha_workload, swap),
 	[HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES] = U64(struct ha_workload, mem_cgroup),
+	[HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES] = U64(struct ha_workload, hugetlb),
 };
 
 static const struct ha_attr_spec kvm_spec[HOSTACCT_A_KVM_MAX + 1] = {
@@ -137,6 +138,7 @@ static const struct ha_attr_spec kvm_spec[HOSTACCT_A_KVM_MAX + 1] = {
 	[HOSTACCT_A_KVM_NR_VCPUS] = U32(struct ha_kvm, nr_vcpus),
 	[HOSTACCT_A_KVM_GUEST_MEM_BYTES] = U64(struct ha_kvm, guest_mem),
 	[HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES] = U64(struct ha_kvm, guest_resident),
+	[HOSTACCT_A_KVM_DEVICE_MEM_BYTES] = U64(struct ha_kvm, device_mem),
 	[HOSTACCT_A_KVM_VCPU_NS] = U64(struct ha_kvm, vcpu_ns),
 	[HOSTACCT_A_KVM_GUEST_NS] = U64(struct ha_kvm, guest_ns),
 	[HOSTACCT_A_KVM_OVERHEAD_NS] = U64(struct ha_kvm, overhead_ns),

@@ -139,6 +139,7 @@ WL_VALUE(v_rss_anon, INT(w->rss_anon))
 WL_VALUE(v_rss_file, INT(w->rss_file))
 WL_VALUE(v_rss_shmem, INT(w->rss_shmem))
 WL_VALUE(v_swap, INT(w->swap))
+WL_VALUE(v_hugetlb, INT((*present = w->hugetlb > 0) ? w->hugetlb : 0))
 WL_VALUE(v_procs, INT(w->nr_procs))
 WL_VALUE(v_threads, INT(w->nr_threads))
 WL_VALUE(v_vcpus, INT(w->kvm.nr_vcpus))
@@ -148,6 +149,7 @@ WL_VALUE(v_vm_overhead_s, NS(w->kvm.overhead_ns))
 WL_VALUE(v_vm_poll_s, NS(w->kvm.halt_poll_ns))
 WL_VALUE(v_vm_mem, INT(w->kvm.guest_mem))
 WL_VALUE(v_vm_resident, INT(w->kvm.guest_resident))
+WL_VALUE(v_vm_device, INT(w->kvm.device_mem))
 WL_VALUE(v_cg_usage, NS((*present = w->cs.ok) ? w->cs.usage_usec * 1000 : 0))
 WL_VALUE(v_cg_limit, DBL((*present = cg->limit_cpus > 0) ? cg->limit_cpus : 0))
 WL_VALUE(v_cg_throttled, INT((*present = w->cs.ok) ? w->cs.nr_throttled : 0))
@@ -355,6 +357,9 @@ void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives)
 		  "Resident shared memory.", 0, v_rss_shmem);
 	wl_metric(&p, "hostacct_workload_memory_swap_bytes", "gauge",
 		  "Swapped-out memory.", 0, v_swap);
+	wl_metric(&p, "hostacct_workload_memory_hugetlb_bytes", "gauge",
+		  "hugetlbfs pages mapped (not in RSS); only workloads that map some.",
+		  0, v_hugetlb);
 	wl_metric(&p, "hostacct_workload_processes", "gauge",
 		  "Processes (thread groups) of the workload.", 0, v_procs);
 	wl_metric(&p, "hostacct_workload_threads", "gauge",
@@ -373,11 +378,14 @@ void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives)
 	wl_metric(&p, "hostacct_vm_halt_poll_seconds_total", "counter",
 		  "Time vCPUs polled before halting.", HOSTACCT_CLASS_KVM, v_vm_poll_s);
 	wl_metric(&p, "hostacct_vm_guest_memory_bytes", "gauge",
-		  "Configured guest RAM (memory slots of address space 0).",
+		  "Configured guest RAM: the host memory behind the RAM memory slots.",
 		  HOSTACCT_CLASS_KVM, v_vm_mem);
 	wl_metric(&p, "hostacct_vm_guest_resident_bytes", "gauge",
 		  "Guest RAM mapped in the stage-2 page tables.", HOSTACCT_CLASS_KVM,
 		  v_vm_resident);
+	wl_metric(&p, "hostacct_vm_device_memory_bytes", "gauge",
+		  "Host memory behind ROM, flash and display memory slots.",
+		  HOSTACCT_CLASS_KVM, v_vm_device);
 
 	wl_metric(&p, "hostacct_container_cpu_usage_seconds_total", "counter",
 		  "cpu.stat usage of the container's cgroup.", HOSTACCT_CLASS_CONTAINER,

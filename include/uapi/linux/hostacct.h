@@ -122,6 +122,7 @@ enum {
 	HOSTACCT_A_WORKLOAD_CLASS_MASK,		/* u32, request: 1 << class */
 	HOSTACCT_A_WORKLOAD_PID,		/* u32, request: containing pid */
 	HOSTACCT_A_WORKLOAD_EXACT_MEM,		/* flag, request: exact RSS */
+	HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES,	/* u64, hugetlbfs pages mapped */
 
 	__HOSTACCT_A_WORKLOAD_MAX,
 	HOSTACCT_A_WORKLOAD_MAX = (__HOSTACCT_A_WORKLOAD_MAX - 1)
@@ -132,7 +133,7 @@ enum {
 	HOSTACCT_A_KVM_PAD = 1,
 	HOSTACCT_A_KVM_NR_VMS,			/* u32 */
 	HOSTACCT_A_KVM_NR_VCPUS,		/* u32 */
-	HOSTACCT_A_KVM_GUEST_MEM_BYTES,		/* u64, memslots of as 0 */
+	HOSTACCT_A_KVM_GUEST_MEM_BYTES,		/* u64, RAM behind the memslots */
 	HOSTACCT_A_KVM_GUEST_RESIDENT_BYTES,	/* u64, mapped in stage 2 */
 	HOSTACCT_A_KVM_VCPU_NS,			/* u64, vCPU threads' runtime */
 	HOSTACCT_A_KVM_GUEST_NS,		/* u64, guest share of the VMM's CPU */
@@ -140,6 +141,7 @@ enum {
 	HOSTACCT_A_KVM_HALT_POLL_NS,		/* u64 */
 	HOSTACCT_A_KVM_VCPU,			/* nest, multi, HOSTACCT_A_VCPU_* */
 	HOSTACCT_A_KVM_VCPUS_TRUNCATED,		/* flag: not every vCPU listed */
+	HOSTACCT_A_KVM_DEVICE_MEM_BYTES,	/* u64, ROM, flash, display memory */
 
 	__HOSTACCT_A_KVM_MAX,
 	HOSTACCT_A_KVM_MAX = (__HOSTACCT_A_KVM_MAX - 1)

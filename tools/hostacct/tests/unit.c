@@ -277,6 +277,8 @@ static const struct field fields[] = {
 	  "hostacct_workload_memory_swap_bytes" },
 	{ HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES, 0, 0, B + 12, "mem_cgroup_bytes",
 	  "MEM.CUR" },
+	{ HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES, 0, 0, B + 22, "mem_hugetlb_bytes",
+	  NULL, "hostacct_workload_memory_hugetlb_bytes" },
 	{ HOSTACCT_A_KVM_NR_VMS, 1, 1, 4246, "kvm_nr_vms" },
 	{ HOSTACCT_A_KVM_NR_VCPUS, 1, 1, 4247, "kvm_nr_vcpus", "VCPUS",
 	  "hostacct_vm_vcpus" },
@@ -292,6 +294,8 @@ static const struct field fields[] = {
 	  "hostacct_vm_overhead_seconds_total", true },
 	{ HOSTACCT_A_KVM_HALT_POLL_NS, 1, 0, B + 18, "kvm_halt_poll_ns", NULL,
 	  "hostacct_vm_halt_poll_seconds_total", true },
+	{ HOSTACCT_A_KVM_DEVICE_MEM_BYTES, 1, 0, B + 23, "kvm_device_mem_bytes",
+	  NULL, "hostacct_vm_device_memory_bytes" },
 };
 
 #define NAME		"vm-\"a\",b"
@@ -972,8 +976,9 @@ TEST(prometheus_series_count)
 	fclose(f);
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
 		series += line[0] != '#';
-	/* 31 + 11 x (kernel + 10 natives) + 18 x VMs + 15 x containers */
-	EXPECT_EQ(31 + 11 * 11 + 18 * 2 + 15 * 3, series);
+	/* 31 + 11 x (kernel + 10 natives) + 19 x VMs + 15 x containers (no
+	 * hugetlbfs pages: no hugetlb series) */
+	EXPECT_EQ(31 + 11 * 11 + 19 * 2 + 15 * 3, series);
 	free(out);
 	free(s.cg);
 }
