@@ -3,11 +3,21 @@
  * Which workload a thread group belongs to.
  *
  * A container is the top cgroup of a process tree that runs in its own pid
- * namespace. For a process outside the initial pid namespace, its
- * container cgroup is the root of its cgroup namespace when it has one of
- * its own (what docker, podman, containerd and systemd-nspawn set up on
- * cgroup v2), otherwise the cgroup it runs in. The root cgroup is never a
- * container. When container cgroups nest, the outermost one wins, so every
+ * namespace, when that cgroup is dedicated to the tree. For a process
+ * outside the initial pid namespace, its candidate cgroup is the root of
+ * its cgroup namespace when it has one of its own (what docker, podman,
+ * containerd and systemd-nspawn set up on cgroup v2), otherwise the
+ * lowest common ancestor of its cgroup and that of its namespace's init
+ * (systemd in a container that shares the host's cgroup namespace puts
+ * itself in init.scope and its services beside it: one container). The
+ * candidate is dedicated when no thread in the cgroup itself is foreign:
+ * it holds no more threads than the namespace's tree (pid_allocated counts
+ * them, nested namespaces included) and the process that created it (a
+ * runtime's shim, when it stays in the cgroup). A sandbox that shares its
+ * cgroup with ordinary host processes -- bubblewrap in a login session's
+ * scope, a browser's zygote beside the browser -- is not a container, and
+ * neither are those processes. The root cgroup is never a container.
+ * When container cgroups nest, the outermost one wins, so every
  * task belongs to at most one container and nested cgroups roll up into
  * their container. Every task of a container cgroup's subtree is part of
  * the container, namespaced or not (a runtime shim or a launcher that
@@ -104,28 +114,98 @@ static bool hostacct_ctr_insert(struct cgroup *cgrp,
 	return !old;
 }
 
+/*
+ * The root of @p's cgroup namespace, from a thread that still has its
+ * namespaces (a leader that called pthread_exit() has none), or NULL.
+ * task_lock() keeps a thread's nsproxy and its cgroup namespace (pinning
+ * the root css_set) alive; the cgroup itself is freed only after an RCU
+ * grace period. Context: RCU.
+ */
+static struct cgroup *hostacct_cgroupns_root(struct task_struct *p)
+{
+	struct cgroup *root = NULL;
+	struct task_struct *t;
+
+	for_each_thread(p, t) {
+		task_lock(t);
+		if (t->nsproxy)
+			root = t->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+		task_unlock(t);
+		if (root)
+			break;
+	}
+	return root;
+}
+
+static struct cgroup *hostacct_cgroup_lca(struct cgroup *a, struct cgroup *b)
+{
+	while (a->level > b->level)
+		a = cgroup_parent(a);
+	while (b->level > a->level)
+		b = cgroup_parent(b);
+	while (a != b) {
+		a = cgroup_parent(a);
+		b = cgroup_parent(b);
+	}
+	return a;
+}
+
+/*
+ * Whether @cgrp holds no thread of its own but @ns's tree and the
+ * process that created @ns (@init's parent), if that one runs in @cgrp
+ * too. The threads a cgroup holds are its css_set's (one per cgroup on a
+ * cgroup v2 host), read from a task known to be in it; a cgroup with
+ * threads of its own but none of ours is not dedicated. Both counts are
+ * read without locks: the answer is as of about now.
+ * Context: RCU.
+ */
+static bool hostacct_ctr_dedicated(struct cgroup *cgrp, struct pid_namespace *ns,
+				   struct task_struct *p, struct task_struct *init)
+{
+	unsigned int ours = READ_ONCE(ns->pid_allocated) & ~PIDNS_ADDING;
+	struct task_struct *creator, *known = NULL;
+	int own;
+
+	creator = init ? rcu_dereference(init->real_parent) : NULL;
+	if (creator && task_dfl_cgroup(creator) == cgrp) {
+		ours += READ_ONCE(creator->signal->nr_threads);
+		known = creator;
+	}
+	if (!known && init && task_dfl_cgroup(init) == cgrp)
+		known = init;
+	if (!known && task_dfl_cgroup(p) == cgrp)
+		known = p;
+	if (known)
+		own = READ_ONCE(task_css_set(known)->nr_tasks);
+	else
+		own = READ_ONCE(cgrp->nr_populated_csets) ? INT_MAX : 0;
+	return own <= (int)ours;
+}
+
 /**
  * hostacct_container_cgroup - the container cgroup of a namespaced process
- * @p: a process in a non-initial pid namespace
+ * @p: a process in the non-initial pid namespace @ns
+ * @ns: its pid namespace
  *
- * Context: rcu_read_lock() held; takes task_lock(@p), which keeps
- * p->nsproxy and its cgroup namespace (pinning its root css_set) alive.
- * Return: the cgroup, or NULL if it is the root cgroup.
+ * Context: rcu_read_lock() held; takes task_lock() of @p's threads.
+ * Return: the cgroup (see the top of the file), or NULL if there is none:
+ * the root cgroup, or a cgroup that is not dedicated to @ns's tree.
  */
-static struct cgroup *hostacct_container_cgroup(struct task_struct *p)
+static struct cgroup *hostacct_container_cgroup(struct task_struct *p,
+						struct pid_namespace *ns)
 {
 	struct cgroup *cgrp = task_dfl_cgroup(p);
-	struct cgroup *root;
+	struct cgroup *root = hostacct_cgroupns_root(p);
+	struct task_struct *init = pid_task(find_pid_ns(1, ns), PIDTYPE_PID);
 
-	task_lock(p);
-	if (p->nsproxy) {
-		root = p->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
-		if (root->level > 0 && cgroup_is_descendant(cgrp, root))
-			cgrp = root;
-	}
-	task_unlock(p);
+	if (root && root->level > 0 && cgroup_is_descendant(cgrp, root))
+		cgrp = root;
+	else if (init)
+		cgrp = hostacct_cgroup_lca(cgrp, task_dfl_cgroup(init));
 
-	return cgroup_parent(cgrp) ? cgrp : NULL;
+	if (!cgroup_parent(cgrp) || !hostacct_ctr_dedicated(cgrp, ns, p, init))
+		return NULL;
+	return cgrp;
 }
 
 /*
@@ -218,9 +298,9 @@ void hostacct_classify(struct hostacct_classifier *cl, struct task_struct *p,
 	/* one read: the pid (and with it the namespace) goes when p exits */
 	ns = hostacct_own_pid_ns(p);
 	if (ns) {
-		struct cgroup *cc = hostacct_container_cgroup(p);
+		struct cgroup *cc = hostacct_container_cgroup(p, ns);
 
-		if (cc && !hostacct_ctr_known(cgroup_id(cc)) && cl->nr_pool &&
+		if (cc && !hostacct_ctr_of(cc) && cl->nr_pool &&
 		    hostacct_ctr_insert(cc, cl->pool[cl->nr_pool - 1])) {
 			cl->nr_pool--;
 			cl->last_cgrp = NULL;	/* the cache may be stale now */
@@ -286,8 +366,8 @@ void hostacct_ctr_note_fork(struct task_struct *parent,
 		return;
 
 	rcu_read_lock();
-	cc = hostacct_container_cgroup(child);
-	if (cc && !hostacct_ctr_known(cgroup_id(cc))) {
+	cc = hostacct_container_cgroup(child, ns);
+	if (cc && !hostacct_ctr_of(cc)) {
 		e = hostacct_ctr_alloc(GFP_ATOMIC | __GFP_NOWARN);
 		if (!e)
 			hostacct_count(HOSTACCT_CNT_CTR_ATOMIC_FAIL);
