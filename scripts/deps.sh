@@ -15,6 +15,9 @@ cpio
 xz-utils
 busybox-static
 qemu-system-x86
+bubblewrap
+crun
+podman
 linux-image-amd64
 linux-headers-amd64
 linux-image-6.12-amd64
