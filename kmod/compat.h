@@ -69,4 +69,16 @@ static inline unsigned long hostacct_mm_counter_exact(struct mm_struct *mm,
 #define hostacct_kvm_nr_as(kvm)		((void)(kvm), KVM_ADDRESS_SPACE_NUM)
 #endif
 
+/*
+ * Threads of a process that run kernel code for it: io_uring workers on
+ * both; since 6.4 also vhost workers and KVM's recovery thread
+ * (vhost_task), which 6.1 runs as kernel threads (ledger.c).
+ */
+#ifdef PF_USER_WORKER
+#define HOSTACCT_PF_WORKER	(PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define HOSTACCT_PF_WORKER	PF_IO_WORKER
+#define HOSTACCT_KTHREAD_WORKERS	/* vhost workers are kernel threads */
+#endif
+
 #endif /* _HOSTACCT_COMPAT_H */

@@ -147,6 +147,7 @@ static int hostacct_put_u64(struct sk_buff *skb, int type, u64 val)
  * @walk: the walk over thread groups
  * @cl: classification state
  * @pool: ledger entries for the walk
+ * @helpers_found: hostacct_ledger_find_helpers() ran
  * @ctr_ids: containers met (sorted), to count them once each
  * @nr_ctrs: entries in @ctr_ids
  * @cap_ctrs: room in @ctr_ids
@@ -156,6 +157,7 @@ struct hostacct_host_req {
 	struct hostacct_walk walk;
 	struct hostacct_classifier cl;
 	struct hostacct_ledger_pool pool;
+	bool helpers_found;
 	u64 *ctr_ids;
 	unsigned int nr_ctrs;
 	unsigned int cap_ctrs;
@@ -177,6 +179,11 @@ static int hostacct_host_batch(struct hostacct_walk *w)
 	err = hostacct_classifier_refill(&r->cl);
 	if (!err)
 		err = hostacct_ledger_refill(&r->pool);
+	if (!err && !r->helpers_found) {
+		hostacct_ledger_find_helpers(&r->pool);
+		r->helpers_found = true;
+		err = hostacct_ledger_refill(&r->pool);
+	}
 	if (err || r->nr_ctrs + HOSTACCT_WALK_BATCH <= r->cap_ctrs)
 		return err;
 
@@ -244,6 +251,9 @@ static int hostacct_host_visit(struct hostacct_walk *w, struct task_struct *p)
 	hostacct_usage_init(&u);
 	hostacct_usage_add_cpu(&u, p);
 	e = hostacct_ledger_get(&r->pool, p);
+	/* Charged to the class of the process it works for; no workload. */
+	if ((p->flags & PF_KTHREAD) && hostacct_ledger_helper(&r->pool, e, p))
+		return 0;
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
 

@@ -94,6 +94,7 @@ struct hostacct_usage {
 	u64 rss_shmem;
 	u64 swap;
 	u64 hugetlb;
+	u64 workers_ns;
 	u64 start_ns;
 	u32 nr_procs;
 	u32 nr_threads;
@@ -224,6 +225,12 @@ void hostacct_ledger_charge(struct hostacct_tg *e,
 void hostacct_ledger_split(struct hostacct_tg *e,
 			   const struct hostacct_usage *u,
 			   struct hostacct_cpu_split *s);
+struct task_struct *hostacct_ledger_served(struct task_struct *k);
+void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool);
+bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
+			    struct hostacct_tg *ek, struct task_struct *k);
+u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
+			    u64 *helpers);
 void hostacct_ledger_exit(struct task_struct *p);
 u64 hostacct_ledger_class_cpu(u32 class);
 u64 hostacct_ledger_class_exited(u32 class);

@@ -25,20 +25,40 @@
  * RCU (queries, in the walk's read section) and removal in the free
  * probe, which runs a grace period after the thread group left the pid
  * table: no query can still be looking at it then. Entries are freed
- * after a grace period. charged is updated with cmpxchg, the split under
- * the entry's spinlock. Class totals are per-CPU counters.
+ * after a grace period. charged is updated with cmpxchg, the split, the
+ * helpers and the workers' times under the entry's spinlock, taken with
+ * bottom halves off: the free probe takes it too, from an RCU callback.
+ * Class totals are per-CPU counters.
  *
- * Memory: one entry (struct hostacct_tg, about 100 bytes) per thread group
+ * Kernel workers: a kernel thread that works in a process's address
+ * space (6.1's vhost-PID workers, kthread_use_mm() on the VMM's mm) works
+ * for that process. The first query that meets it with an mm makes it a
+ * helper of the mm's owner: a struct hostacct_helper pins the kernel
+ * thread and sits on the owner's entry. From then on its CPU time is
+ * charged to the owner's class and added to the owner's workload, read
+ * live when the owner is visited; when it is freed, what it used is kept
+ * in the owner's entry (helpers_done), so the owner's total never drops.
+ * Worker threads of the thread group itself (io_uring workers; vhost and
+ * KVM's recovery thread since 6.4, PF_USER_WORKER) are counted in the
+ * same total, so a VM's worker time reads the same on both kernels.
+ * Each helper record is on its owner's list (under the owner's lock)
+ * until either one is freed; the kernel thread's entry keeps a pointer
+ * to it until the kernel thread is freed.
+ *
+ * Memory: one entry (struct hostacct_tg, about 130 bytes) per thread group
  * that a query met and that still exists; none for processes that live
- * and die between two queries.
+ * and die between two queries; one helper record (56 bytes) per kernel
+ * thread working for a process.
  */
 
 #include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "hostacct.h"
 
 enum {
@@ -54,9 +74,32 @@ struct hostacct_tg {
 	u64 start_ns;		/* tells a reused signal_struct apart */
 	atomic64_t charged;	/* CPU time charged to a class so far */
 	u32 class;		/* the class it was last charged to */
-	spinlock_t lock;	/* protects prev */
+	spinlock_t lock;	/* protects prev, helpers, the workers' times, dead */
 	u64 prev[HOSTACCT_SPLIT_N];
+	struct list_head helpers;	/* kernel threads working for it */
+	u64 helpers_done;	/* CPU time of its freed helpers */
+	u64 threads_done;	/* ... of its freed worker threads */
+	u64 threads_seen;	/* the most its worker threads were seen using */
+	bool dead;		/* freed: no helper joins it any more */
+	struct hostacct_helper *helper;	/* set once, when it is a helper */
 	struct rcu_head rcu;
+};
+
+/**
+ * struct hostacct_helper - a kernel thread working for a thread group
+ * @task: the kernel thread, pinned
+ * @tg: its ledger entry (valid while on @owner's list)
+ * @owner: the entry of the thread group it works for; NULL once that
+ *	one is freed. Written under the owner's lock, read under RCU.
+ * @node: in @owner's helpers
+ * @base: the CPU time it had been charged before it became a helper
+ */
+struct hostacct_helper {
+	struct task_struct *task;
+	struct hostacct_tg *tg;
+	struct hostacct_tg *owner;
+	struct list_head node;
+	u64 base;
 };
 
 static const struct rhashtable_params hostacct_tg_params = {
@@ -139,6 +182,12 @@ struct hostacct_tg *hostacct_ledger_get(struct hostacct_ledger_pool *pool,
 	e->class = HOSTACCT_CLASS_NATIVE;
 	spin_lock_init(&e->lock);
 	memset(e->prev, 0, sizeof(e->prev));
+	INIT_LIST_HEAD(&e->helpers);
+	e->helpers_done = 0;
+	e->threads_done = 0;
+	e->threads_seen = 0;
+	e->dead = false;
+	e->helper = NULL;
 
 	old = rhashtable_lookup_get_insert_fast(&hostacct_tgs, &e->node,
 						hostacct_tg_params);
@@ -184,6 +233,238 @@ void hostacct_ledger_charge(struct hostacct_tg *e,
 	 */
 	WRITE_ONCE(e->class, class);
 	hostacct_charge(e, u->cpu_ns, class);
+}
+
+/*
+ * The thread group whose address space kernel thread @k works in, or
+ * NULL. Context: RCU; takes task_lock(@k).
+ */
+struct task_struct *hostacct_ledger_served(struct task_struct *k)
+{
+	struct task_struct *owner = NULL;
+
+	task_lock(k);
+#ifdef CONFIG_MEMCG
+	if (k->mm)
+		owner = rcu_dereference(k->mm->owner);
+#endif
+	task_unlock(k);
+	if (!owner || (owner->flags & PF_KTHREAD))
+		return NULL;
+	return owner->group_leader;
+}
+
+/*
+ * Make kernel thread @k (entry @ek) a helper of the thread group whose
+ * address space it works in, if it works in one. Context: RCU.
+ */
+static void hostacct_helper_join(struct hostacct_ledger_pool *pool,
+				 struct hostacct_tg *ek, struct task_struct *k)
+{
+	struct task_struct *owner = hostacct_ledger_served(k);
+	struct hostacct_helper *h;
+	struct hostacct_tg *eo;
+
+	if (!owner)
+		return;
+	eo = hostacct_ledger_get(pool, owner);
+	if (!eo)
+		return;
+	h = kmalloc(sizeof(*h), GFP_ATOMIC | __GFP_NOWARN);
+	if (!h) {
+		hostacct_count(HOSTACCT_CNT_LEDGER_FULL);
+		return;
+	}
+	get_task_struct(k);
+	h->task = k;
+	h->tg = ek;
+	h->base = atomic64_read(&ek->charged);
+	spin_lock_bh(&eo->lock);
+	/* Another request may have made it a helper first. */
+	if (eo->dead || cmpxchg(&ek->helper, NULL, h)) {
+		spin_unlock_bh(&eo->lock);
+		put_task_struct(k);
+		kfree(h);
+		return;
+	}
+	h->owner = eo;
+	list_add(&h->node, &eo->helpers);
+	spin_unlock_bh(&eo->lock);
+	hostacct_mem_charge(sizeof(*h));
+}
+
+/**
+ * hostacct_ledger_find_helpers - make kernel threads helpers before a walk
+ * @pool: preallocated entries
+ *
+ * A kernel thread has a higher pid than the process it works for, so a
+ * walk meets the owner first: without this, a query would count a new
+ * helper from the next query on, and a query of one workload never. Only
+ * where workers are kernel threads (6.1: vhost); elsewhere the walk
+ * finds the rare kernel thread that borrows an mm. O(processes), a flag
+ * test each.
+ *
+ * Context: process context; takes rcu_read_lock().
+ */
+void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool)
+{
+#ifdef HOSTACCT_KTHREAD_WORKERS
+	struct task_struct *k;
+	struct hostacct_tg *e;
+
+	rcu_read_lock();
+	for_each_process(k) {
+		if (!(k->flags & PF_KTHREAD) || !READ_ONCE(k->mm))
+			continue;
+		e = hostacct_ledger_get(pool, k);
+		if (e && !READ_ONCE(e->helper))
+			hostacct_helper_join(pool, e, k);
+	}
+	rcu_read_unlock();
+#endif
+}
+
+/**
+ * hostacct_ledger_helper - whether a kernel thread works for a workload
+ * @pool: preallocated entries
+ * @ek: the kernel thread's entry, or NULL
+ * @k: the kernel thread
+ *
+ * Charges it to the class of the thread group it works for when it does;
+ * its time reaches that workload through hostacct_ledger_workers().
+ *
+ * Context: rcu_read_lock() held.
+ * Return: true if it is a helper (it is then no part of the kernel class).
+ */
+bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
+			    struct hostacct_tg *ek, struct task_struct *k)
+{
+	struct hostacct_helper *h;
+	struct hostacct_tg *owner;
+	u32 class;
+
+	if (!ek)
+		return false;
+	h = READ_ONCE(ek->helper);
+	if (!h) {
+		hostacct_helper_join(pool, ek, k);
+		h = READ_ONCE(ek->helper);
+		if (!h)
+			return false;
+	}
+	owner = READ_ONCE(h->owner);
+	if (!owner)
+		return false;
+	class = READ_ONCE(owner->class);
+	WRITE_ONCE(ek->class, class);
+	hostacct_charge(ek, READ_ONCE(k->se.sum_exec_runtime), class);
+	return true;
+}
+
+/**
+ * hostacct_ledger_workers - CPU time of the kernel workers of a thread group
+ * @e: its entry, or NULL
+ * @p: its leader
+ * @helpers: out: the part its kernel-thread helpers used, which is not in
+ *	the thread group's own runtime
+ *
+ * Its worker threads (PF_USER_WORKER, PF_IO_WORKER) and its kernel-thread
+ * helpers, those freed included. Charges the helpers to @e's class as of
+ * now. A worker thread that exited is in neither list nor total between
+ * its release and its free; the most the worker threads were seen using
+ * is what counts meanwhile, so the total never drops.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: nanoseconds, @helpers included.
+ */
+u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
+			    u64 *helpers)
+{
+	struct hostacct_helper *h;
+	struct task_struct *t;
+	u64 threads = 0;
+
+	*helpers = 0;
+	for_each_thread(p, t)
+		if (t->flags & HOSTACCT_PF_WORKER)
+			threads += READ_ONCE(t->se.sum_exec_runtime);
+	if (!e)
+		return threads;
+
+	spin_lock_bh(&e->lock);
+	threads += e->threads_done;
+	e->threads_seen = max(e->threads_seen, threads);
+	threads = e->threads_seen;
+	*helpers = e->helpers_done;
+	list_for_each_entry(h, &e->helpers, node) {
+		u64 rt = READ_ONCE(h->task->se.sum_exec_runtime);
+
+		WRITE_ONCE(h->tg->class, e->class);
+		hostacct_charge(h->tg, rt, e->class);
+		*helpers += rt > h->base ? rt - h->base : 0;
+	}
+	spin_unlock_bh(&e->lock);
+	return threads + *helpers;
+}
+
+/* A worker thread of a live thread group is freed: keep its time. */
+static void hostacct_worker_exit(struct task_struct *t)
+{
+	const void *sig = t->signal;
+	struct hostacct_tg *e;
+
+	/*
+	 * t holds a reference on its signal_struct until after this probe,
+	 * so an entry with this key is its thread group's.
+	 */
+	rcu_read_lock();
+	e = rhashtable_lookup(&hostacct_tgs, &sig, hostacct_tg_params);
+	if (e) {
+		spin_lock_bh(&e->lock);
+		e->threads_done += READ_ONCE(t->se.sum_exec_runtime);
+		spin_unlock_bh(&e->lock);
+	}
+	rcu_read_unlock();
+}
+
+static void hostacct_helper_free(struct hostacct_helper *h)
+{
+	put_task_struct(h->task);
+	kfree(h);
+	hostacct_mem_charge(-(s64)sizeof(*h));
+}
+
+/*
+ * Helper @h's kernel thread is freed, having used @final in all: what it
+ * used as a helper stays with its owner. Context: RCU.
+ */
+static void hostacct_helper_exit(struct hostacct_helper *h, u64 final)
+{
+	struct hostacct_tg *owner = READ_ONCE(h->owner);
+
+	if (owner) {
+		spin_lock_bh(&owner->lock);
+		if (h->owner) {
+			owner->helpers_done += final > h->base ? final - h->base : 0;
+			list_del(&h->node);
+		}
+		spin_unlock_bh(&owner->lock);
+	}
+	hostacct_helper_free(h);
+}
+
+/* @e's thread group is freed: its helpers work for nobody now. */
+static void hostacct_helpers_orphan(struct hostacct_tg *e)
+{
+	struct hostacct_helper *h, *tmp;
+
+	spin_lock_bh(&e->lock);
+	e->dead = true;
+	list_for_each_entry_safe(h, tmp, &e->helpers, node) {
+		list_del(&h->node);
+		WRITE_ONCE(h->owner, NULL);
+	}
+	spin_unlock_bh(&e->lock);
 }
 
 /*
@@ -262,10 +543,10 @@ void hostacct_ledger_split(struct hostacct_tg *e,
 	raw[HOSTACCT_SPLIT_SYSTEM] = u->stime_ns;
 
 	if (e) {
-		spin_lock(&e->lock);
+		spin_lock_bh(&e->lock);
 		hostacct_adjust(u->cpu_ns, raw, e->prev);
 		memcpy(prev, e->prev, sizeof(prev));
-		spin_unlock(&e->lock);
+		spin_unlock_bh(&e->lock);
 	} else {
 		hostacct_adjust(u->cpu_ns, raw, prev);
 	}
@@ -304,8 +585,11 @@ void hostacct_ledger_exit(struct task_struct *p)
 	u64 ns, final;
 	u32 class;
 
-	if (!thread_group_leader(p))
+	if (!thread_group_leader(p)) {
+		if (p->flags & HOSTACCT_PF_WORKER)
+			hostacct_worker_exit(p);
 		return;
+	}
 
 	final = hostacct_final_cpu(p);
 	rcu_read_lock();
@@ -321,6 +605,11 @@ void hostacct_ledger_exit(struct task_struct *p)
 		hostacct_count(HOSTACCT_CNT_EXIT_UNSEEN);
 	}
 	this_cpu_add(hostacct_class_ns.exited[class], ns);
+	if (e && e->start_ns == p->start_boottime) {
+		hostacct_helpers_orphan(e);
+		if (e->helper)
+			hostacct_helper_exit(e->helper, final);
+	}
 	if (e && !rhashtable_remove_fast(&hostacct_tgs, &e->node,
 					 hostacct_tg_params))
 		call_rcu(&e->rcu, hostacct_tg_free_rcu);
@@ -368,7 +657,12 @@ int __init hostacct_ledger_init(void)
 
 static void hostacct_tg_destroy(void *ptr, void *arg)
 {
-	hostacct_tg_free(ptr);
+	struct hostacct_tg *e = ptr;
+
+	/* Owners' lists are not walked any more: only the records go. */
+	if (e->helper)
+		hostacct_helper_free(e->helper);
+	hostacct_tg_free(e);
 }
 
 /*

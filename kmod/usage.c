@@ -198,6 +198,7 @@ void hostacct_usage_merge(struct hostacct_usage *dst,
 	dst->rss_shmem += src->rss_shmem;
 	dst->swap += src->swap;
 	dst->hugetlb += src->hugetlb;
+	dst->workers_ns += src->workers_ns;
 	dst->nr_procs += src->nr_procs;
 	dst->nr_threads += src->nr_threads;
 	if (src->start_ns < dst->start_ns) {

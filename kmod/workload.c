@@ -64,6 +64,7 @@ struct hostacct_ctr {
  * @ctr_id: report only this container (0: any)
  * @cgrp_filter: report only workloads in this subtree (referenced), or NULL
  * @exact_mem: exact RSS counters (HOSTACCT_A_WORKLOAD_EXACT_MEM)
+ * @helpers_found: hostacct_ledger_find_helpers() ran
  * @ctrs: the containers met, in the order met until the walk ends, then
  *	sorted by id
  * @nr_ctrs: entries in @ctrs
@@ -89,6 +90,7 @@ struct hostacct_req {
 	u64 ctr_id;
 	struct cgroup *cgrp_filter;
 	bool exact_mem;
+	bool helpers_found;
 	struct hostacct_ctr *ctrs;
 	unsigned int nr_ctrs;
 	unsigned int cap_ctrs;
@@ -299,7 +301,10 @@ static int hostacct_fill_proc(struct hostacct_req *r, struct task_struct *p,
 	    (ci->ctr_id && hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CONTAINER_ID,
 					    ci->ctr_id)) ||
 	    hostacct_fill_counts(skb, u) ||
-	    hostacct_fill_cpu(skb, u->cpu_ns, split))
+	    hostacct_fill_cpu(skb, u->cpu_ns, split) ||
+	    (u->workers_ns &&
+	     hostacct_put_u64(skb, HOSTACCT_A_WORKLOAD_CPU_WORKERS_NS,
+			      u->workers_ns)))
 		goto cancel;
 
 	if (ci->class == HOSTACCT_CLASS_KVM) {
@@ -411,6 +416,11 @@ static int hostacct_req_batch(struct hostacct_walk *w)
 	err = hostacct_classifier_refill(&r->cl);
 	if (!err)
 		err = hostacct_ledger_refill(&r->pool);
+	if (!err && !r->helpers_found) {
+		hostacct_ledger_find_helpers(&r->pool);
+		r->helpers_found = true;
+		err = hostacct_ledger_refill(&r->pool);
+	}
 	if (!err)
 		err = hostacct_ctrs_reserve(r);
 	return err;
@@ -441,8 +451,19 @@ static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
 	hostacct_classify(&r->cl, p, a.vmm, &ci);
 	hostacct_usage_add_cpu(&u, p);
 	e = hostacct_ledger_get(&r->pool, p);
+	/* A kernel thread working for a process is part of its workload. */
+	if ((p->flags & PF_KTHREAD) && hostacct_ledger_helper(&r->pool, e, p))
+		return 0;
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
+	if (!(p->flags & PF_KTHREAD)) {
+		u64 helpers;
+
+		/* The helpers' time: system time of this thread group's. */
+		u.workers_ns = hostacct_ledger_workers(e, p, &helpers);
+		u.cpu_ns += helpers;
+		u.stime_ns += helpers;
+	}
 
 	if (!hostacct_wanted(r, &ci))
 		return 0;
@@ -554,6 +575,9 @@ static int hostacct_req_target_pid(struct hostacct_req *r, pid_t nr,
 		struct task_struct *mt;
 
 		p = p->group_leader;
+		/* A kernel thread working for a process: that process. */
+		if (p->flags & PF_KTHREAD)
+			p = hostacct_ledger_served(p) ?: p;
 		for_each_thread(p, mt) {
 			task_lock(mt);
 			if (mt->mm)

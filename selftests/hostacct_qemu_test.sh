@@ -4,7 +4,8 @@
 # Real QEMU (nested KVM in the guest), started the way libvirt starts it:
 # its own firmware (SeaBIOS), a full default device model (VGA, balloon),
 # -m 512, and a guest kernel (build/selftests/mbtouch) that touches a
-# known amount of guest RAM and says so on the debug console. Each VM runs
+# known amount of guest RAM and says so on the debug console (and, with a
+# vhost-net NIC, transmits frames through it). Each VM runs
 # alone (memory), and each is checked against independent sources: what
 # QEMU was told (-m, vgamem_mb), what the guest touched, the VMM's smaps
 # (the host's own count of the RAM mapping's resident pages) and
@@ -27,6 +28,7 @@ TOUCH_MB=192
 cleanup() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	umount "$HP" 2>/dev/null
+	ip link del hatap0 2>/dev/null
 	[ -n "${hp_before:-}" ] && echo "$hp_before" >/proc/sys/vm/nr_hugepages
 	rm -rf "$T"
 }
@@ -51,7 +53,7 @@ start_vm() {
 		-boot strict=on -display none -serial none -monitor none \
 		-device virtio-balloon-pci,id=balloon0 \
 		-debugcon "file:$T/$name.con" \
-		-kernel "$B/mbtouch" -append "touch=$TOUCH_MB" \
+		-kernel "$B/mbtouch" -append "touch=$TOUCH_MB${APPEND:+ $APPEND}" \
 		-msg timestamp=on "$@" 2>"$T/$name.err" &
 	qpid=$!
 	for _ in $(seq 3000); do
@@ -199,6 +201,98 @@ if mount -t hugetlbfs -o pagesize=2M none "$HP" &&
 else
 	notok "hugetlbfs: a hugetlbfs mount with $((RAM_MB / 2)) 2 MiB pages and a VM on it" \
 		"nr_hugepages $(cat /proc/sys/vm/nr_hugepages)"
+	stop_vm
+fi
+
+# --- 4. vhost-net (libvirt's default for a virtio NIC on a tap): the
+# guest transmits without end; every frame is work for the VM's vhost
+# worker, a kernel thread vhost-QEMUPID on 6.1, a thread of QEMU on 6.4+.
+
+# runtime_ns TASKDIR: the task's precise runtime (schedstat), 0 if gone
+runtime_ns() {
+	local rt
+	read -r rt _ <"$1/schedstat" 2>/dev/null || rt=0
+	echo "${rt:-0}"
+}
+
+# vhost_dir: /proc's directory of the VM's vhost worker, thread or kthread
+vhost_dir() {
+	local d
+	for d in /proc/$qpid/task/*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = "vhost-$qpid" ] && { echo "$d"; return 0; }
+	done
+	d=$(pgrep -x "vhost-$qpid" | head -n1)
+	[ -n "$d" ] && echo "/proc/$d"
+}
+
+# qemu_threads_ns [PREFIX]: the summed runtime of QEMU's threads (whose
+# name starts with PREFIX)
+qemu_threads_ns() {
+	local d sum=0
+	for d in /proc/$qpid/task/*; do
+		case "$(cat "$d/comm" 2>/dev/null)" in
+		"${1:-}"*) sum=$((sum + $(runtime_ns "$d"))) ;;
+		esac
+	done
+	echo "$sum"
+}
+
+modprobe vhost_net 2>/dev/null
+modprobe tun 2>/dev/null
+if [ -c /dev/vhost-net ] && [ -c /dev/net/tun ] &&
+	APPEND="net=4000000000" start_vm vhost \
+		-object memory-backend-ram,id=pc.ram,size=$((RAM_MB * MiB)) \
+		-netdev tap,id=hostnet0,ifname=hatap0,script=no,downscript=no,vhost=on \
+		-device virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:56,disable-modern=on; then
+	ip link set hatap0 up 2>/dev/null
+	vd=
+	for _ in $(seq 3000); do
+		[ -z "$vd" ] && vd=$(vhost_dir)
+		# the worker has done real work: 100 ms of CPU (a count of events,
+		# whatever the speed of the machine)
+		[ -n "$vd" ] && grep -q "^net up" "$T/vhost.con" &&
+			[ "$(runtime_ns "$vd")" -gt 100000000 ] && break
+		sleep 0.1
+	done
+	if [ -z "$vd" ] || [ "$(runtime_ns "$vd")" -le 100000000 ]; then
+		notok "vhost: the VM's vhost worker runs" \
+			"worker ${vd:-not found}, console: $(head -c 300 "$T/vhost.con")"
+	else
+		kthread=0
+		[ "${vd%/task/*}" = "$vd" ] && kthread=1
+		v0=$(runtime_ns "$vd")
+		s0=$(qemu_threads_ns)
+		[ "$kthread" = 1 ] && s0=$((s0 + v0))
+		"$HA" show -j -P "$qpid" >"$T/vhost.json" 2>&1
+		v1=$(runtime_ns "$vd")
+		nx1=$(qemu_threads_ns kvm-nx)
+		"$HA" show -j -P "${vd##*/}" >"$T/vhost.bypid.json" 2>&1
+		for f in vhost vhost.bypid; do	# what check() reads beside
+			echo 0 >"$T/$f.smaps"
+			echo "0 0" >"$T/$f.status"
+		done
+		echo "# vhost worker: $vd ($([ "$kthread" = 1 ] && echo kernel thread || echo thread of QEMU)), runtime $v0..$v1 ns"
+		echo "# the VM as hostacct show prints it:"
+		"$HA" show -P "$qpid" | sed 's/^/#   /'
+		rx=$(cat /sys/class/net/hatap0/statistics/rx_packets 2>/dev/null || echo 0)
+		if [ "$rx" -gt 0 ]; then
+			ok "vhost: the guest's frames reach the tap device ($rx)"
+		else
+			notok "vhost: the guest's frames reach the tap device" "rx_packets $rx"
+		fi
+		check "vhost: the VM's worker time holds its vhost worker's runtime (schedstat)" \
+			"\$w.cpu_workers_ns >= $v0 and \$w.cpu_workers_ns <= $v1 + $nx1" "$T/vhost.json"
+		check "vhost: the VM's CPU time holds QEMU's threads and the vhost worker" \
+			"\$w.cpu_ns >= $s0" "$T/vhost.json"
+		check "vhost: the VM's overhead holds the vhost worker" \
+			"\$w.kvm_overhead_ns >= $v0" "$T/vhost.json"
+		check "vhost: the worker's pid names the VM, not the kernel class" \
+			"\$w.class == \"kvm\" and \$w.id == $qpid" "$T/vhost.bypid.json"
+	fi
+	stop_vm
+else
+	notok "vhost: a VM with a vhost-net NIC on a tap device" \
+		"$(ls -l /dev/vhost-net /dev/net/tun 2>&1)"
 	stop_vm
 fi
 

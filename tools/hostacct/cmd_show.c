@@ -113,10 +113,12 @@ void ha_print_workload(struct ha_out *o, const struct ha_workload *w)
 		ha_out_u64(o, "cpu_user_ns", NULL, w->user_ns, HA_U_NONE);
 		ha_out_u64(o, "cpu_system_ns", NULL, w->system_ns, HA_U_NONE);
 		ha_out_u64(o, "cpu_guest_ns", NULL, w->guest_ns, HA_U_NONE);
+		ha_out_u64(o, "cpu_workers_ns", NULL, w->workers_ns, HA_U_NONE);
 	} else {
 		ha_out_none(o, "cpu_user_ns", NULL);
 		ha_out_none(o, "cpu_system_ns", NULL);
 		ha_out_none(o, "cpu_guest_ns", NULL);
+		ha_out_none(o, "cpu_workers_ns", NULL);
 	}
 	ha_out_u64(o, "mem_rss_anon_bytes", NULL, w->rss_anon, HA_U_NONE);
 	ha_out_u64(o, "mem_rss_file_bytes", NULL, w->rss_file, HA_U_NONE);

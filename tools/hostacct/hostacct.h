@@ -202,6 +202,7 @@ struct ha_workload {
 	uint64_t user_ns;
 	uint64_t system_ns;
 	uint64_t guest_ns;
+	uint64_t workers_ns;	/* part of cpu_ns: kernel workers serving it */
 	uint64_t rss_anon;
 	uint64_t rss_file;
 	uint64_t rss_shmem;

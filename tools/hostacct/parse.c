@@ -131,6 +131,7 @@ static const struct ha_attr_spec workload_spec[HOSTACCT_A_WORKLOAD_MAX + 1] = {
 	[HOSTACCT_A_WORKLOAD_MEM_SWAP_BYTES] = U64(struct ha_workload, swap),
 	[HOSTACCT_A_WORKLOAD_MEM_CGROUP_BYTES] = U64(struct ha_workload, mem_cgroup),
 	[HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES] = U64(struct ha_workload, hugetlb),
+	[HOSTACCT_A_WORKLOAD_CPU_WORKERS_NS] = U64(struct ha_workload, workers_ns),
 };
 
 static const struct ha_attr_spec kvm_spec[HOSTACCT_A_KVM_MAX + 1] = {

@@ -123,6 +123,7 @@ enum {
 	HOSTACCT_A_WORKLOAD_PID,		/* u32, request: containing pid */
 	HOSTACCT_A_WORKLOAD_EXACT_MEM,		/* flag, request: exact RSS */
 	HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES,	/* u64, hugetlbfs pages mapped */
+	HOSTACCT_A_WORKLOAD_CPU_WORKERS_NS,	/* u64, kernel workers, in CPU_NS */
 
 	__HOSTACCT_A_WORKLOAD_MAX,
 	HOSTACCT_A_WORKLOAD_MAX = (__HOSTACCT_A_WORKLOAD_MAX - 1)

@@ -296,6 +296,7 @@ static const struct field fields[] = {
 	  "hostacct_vm_halt_poll_seconds_total", true },
 	{ HOSTACCT_A_KVM_DEVICE_MEM_BYTES, 1, 0, B + 23, "kvm_device_mem_bytes",
 	  NULL, "hostacct_vm_device_memory_bytes" },
+	{ HOSTACCT_A_WORKLOAD_CPU_WORKERS_NS, 0, 0, B + 24, "cpu_workers_ns" },
 };
 
 #define NAME		"vm-\"a\",b"
