@@ -81,4 +81,9 @@ static inline unsigned long hostacct_mm_counter_exact(struct mm_struct *mm,
 #define HOSTACCT_KTHREAD_WORKERS	/* vhost workers are kernel threads */
 #endif
 
+/* KVM's NX huge-page recovery worker, where it is a kernel thread (6.1). */
+#if defined(HOSTACCT_KTHREAD_WORKERS) && defined(CONFIG_X86)
+#define hostacct_kvm_kthread(kvm)	((kvm)->arch.nx_lpage_recovery_thread)
+#endif
+
 #endif /* _HOSTACCT_COMPAT_H */

@@ -256,6 +256,8 @@ static int hostacct_host_visit(struct hostacct_walk *w, struct task_struct *p)
 		return 0;
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
+	if (m.vmm)
+		hostacct_kvm_adopt_workers(&r->pool, e, p, r->cl.is_kvm);
 
 	switch (ci.class) {
 	case HOSTACCT_CLASS_CONTAINER:

@@ -227,6 +227,10 @@ void hostacct_ledger_split(struct hostacct_tg *e,
 			   struct hostacct_cpu_split *s);
 struct task_struct *hostacct_ledger_served(struct task_struct *k);
 void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool);
+void hostacct_ledger_adopt(struct hostacct_ledger_pool *pool,
+			   struct hostacct_tg *eo, struct task_struct *owner,
+			   struct task_struct *k);
+struct task_struct *hostacct_ledger_owner(struct task_struct *k);
 bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
 			    struct hostacct_tg *ek, struct task_struct *k);
 u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
@@ -247,6 +251,9 @@ typedef bool (*hostacct_file_is_kvm_t)(struct file *file);
 hostacct_file_is_kvm_t hostacct_kvm_get(void);
 void hostacct_kvm_put(hostacct_file_is_kvm_t is_kvm);
 bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm);
+void hostacct_kvm_adopt_workers(struct hostacct_ledger_pool *pool,
+				struct hostacct_tg *e, struct task_struct *p,
+				hostacct_file_is_kvm_t is_kvm);
 int hostacct_kvm_fill(struct sk_buff *skb, struct task_struct *p,
 		      hostacct_file_is_kvm_t is_kvm,
 		      const struct hostacct_cpu_split *split, u64 vmm_cpu_ns,

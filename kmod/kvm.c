@@ -41,6 +41,7 @@
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 
 #include "compat.h"
 #include "hostacct.h"
@@ -95,6 +96,70 @@ bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm)
 		return false;
 
 	return iterate_fd(mt->files, 0, hostacct_kvm_match, &is_kvm) > 0;
+}
+
+#ifdef hostacct_kvm_kthread
+struct hostacct_kvm_workers_ctx {
+	hostacct_file_is_kvm_t is_kvm;
+	struct task_struct *k[4];
+	unsigned int n;
+};
+
+static int hostacct_kvm_worker_one(const void *arg, struct file *file,
+				   unsigned int fd)
+{
+	struct hostacct_kvm_workers_ctx *ctx = (struct hostacct_kvm_workers_ctx *)arg;
+	struct task_struct *k;
+
+	if (!ctx->is_kvm(file))
+		return 0;
+	/* Made before the VM file, stopped after its release. */
+	k = hostacct_kvm_kthread((struct kvm *)file->private_data);
+	if (k) {
+		get_task_struct(k);
+		ctx->k[ctx->n++] = k;
+	}
+	return ctx->n == ARRAY_SIZE(ctx->k);
+}
+
+/* Context: rcu_read_lock() and task_lock(@mt) held. */
+static void hostacct_kvm_workers_scan(struct task_struct *mt, void *data)
+{
+	if (mt->files)
+		iterate_fd(mt->files, 0, hostacct_kvm_worker_one, data);
+}
+#endif
+
+/**
+ * hostacct_kvm_adopt_workers - make a VMM's KVM kernel threads its helpers
+ * @pool: preallocated ledger entries
+ * @e: the VMM's ledger entry, or NULL
+ * @p: the VMM's leader
+ * @is_kvm: file_is_kvm()
+ *
+ * Where KVM's NX huge-page recovery worker is a kernel thread (6.1) it
+ * works for the VM without using the VMM's mm: the VM's files name it.
+ * The threads are collected under the file table's lock and adopted
+ * after it (adopting takes other locks).
+ *
+ * Context: rcu_read_lock() held, no task_lock().
+ */
+void hostacct_kvm_adopt_workers(struct hostacct_ledger_pool *pool,
+				struct hostacct_tg *e, struct task_struct *p,
+				hostacct_file_is_kvm_t is_kvm)
+{
+#ifdef hostacct_kvm_kthread
+	struct hostacct_kvm_workers_ctx ctx = { .is_kvm = is_kvm };
+	unsigned int i;
+
+	if (!e || !is_kvm)
+		return;
+	hostacct_with_task_mm(p, hostacct_kvm_workers_scan, &ctx);
+	for (i = 0; i < ctx.n; i++) {
+		hostacct_ledger_adopt(pool, e, p, ctx.k[i]);
+		put_task_struct(ctx.k[i]);
+	}
+#endif
 }
 
 struct hostacct_kvm_fill_ctx {

@@ -38,6 +38,9 @@
  * charged to the owner's class and added to the owner's workload, read
  * live when the owner is visited; when it is freed, what it used is kept
  * in the owner's entry (helpers_done), so the owner's total never drops.
+ * A kernel thread that KVM runs for a VM without the VMM's mm (6.1's NX
+ * recovery thread) is adopted the same way when the VMM is visited
+ * (kvm.c).
  * Worker threads of the thread group itself (io_uring workers; vhost and
  * KVM's recovery thread since 6.4, PF_USER_WORKER) are counted in the
  * same total, so a VM's worker time reads the same on both kernels.
@@ -47,7 +50,7 @@
  *
  * Memory: one entry (struct hostacct_tg, about 130 bytes) per thread group
  * that a query met and that still exists; none for processes that live
- * and die between two queries; one helper record (56 bytes) per kernel
+ * and die between two queries; one helper record (64 bytes) per kernel
  * thread working for a process.
  */
 
@@ -92,12 +95,14 @@ struct hostacct_tg {
  * @owner: the entry of the thread group it works for; NULL once that
  *	one is freed. Written under the owner's lock, read under RCU.
  * @node: in @owner's helpers
+ * @owner_tgid: its leader's pid (in the initial pid namespace)
  * @base: the CPU time it had been charged before it became a helper
  */
 struct hostacct_helper {
 	struct task_struct *task;
 	struct hostacct_tg *tg;
 	struct hostacct_tg *owner;
+	pid_t owner_tgid;
 	struct list_head node;
 	u64 base;
 };
@@ -254,22 +259,13 @@ struct task_struct *hostacct_ledger_served(struct task_struct *k)
 	return owner->group_leader;
 }
 
-/*
- * Make kernel thread @k (entry @ek) a helper of the thread group whose
- * address space it works in, if it works in one. Context: RCU.
- */
-static void hostacct_helper_join(struct hostacct_ledger_pool *pool,
+/* Make kernel thread @k (entry @ek) a helper of @eo's thread group @owner. */
+static void hostacct_helper_link(struct hostacct_tg *eo,
+				 struct task_struct *owner,
 				 struct hostacct_tg *ek, struct task_struct *k)
 {
-	struct task_struct *owner = hostacct_ledger_served(k);
 	struct hostacct_helper *h;
-	struct hostacct_tg *eo;
 
-	if (!owner)
-		return;
-	eo = hostacct_ledger_get(pool, owner);
-	if (!eo)
-		return;
 	h = kmalloc(sizeof(*h), GFP_ATOMIC | __GFP_NOWARN);
 	if (!h) {
 		hostacct_count(HOSTACCT_CNT_LEDGER_FULL);
@@ -278,6 +274,7 @@ static void hostacct_helper_join(struct hostacct_ledger_pool *pool,
 	get_task_struct(k);
 	h->task = k;
 	h->tg = ek;
+	h->owner_tgid = task_tgid_nr(owner);
 	h->base = atomic64_read(&ek->charged);
 	spin_lock_bh(&eo->lock);
 	/* Another request may have made it a helper first. */
@@ -291,6 +288,72 @@ static void hostacct_helper_join(struct hostacct_ledger_pool *pool,
 	list_add(&h->node, &eo->helpers);
 	spin_unlock_bh(&eo->lock);
 	hostacct_mem_charge(sizeof(*h));
+}
+
+/*
+ * Make kernel thread @k (entry @ek) a helper of the thread group whose
+ * address space it works in, if it works in one. Context: RCU.
+ */
+static void hostacct_helper_join(struct hostacct_ledger_pool *pool,
+				 struct hostacct_tg *ek, struct task_struct *k)
+{
+	struct task_struct *owner = hostacct_ledger_served(k);
+	struct hostacct_tg *eo;
+
+	if (!owner)
+		return;
+	eo = hostacct_ledger_get(pool, owner);
+	if (eo)
+		hostacct_helper_link(eo, owner, ek, k);
+}
+
+/**
+ * hostacct_ledger_adopt - make a kernel thread work for a thread group
+ * @pool: preallocated entries
+ * @eo: the thread group's entry, or NULL
+ * @owner: its leader
+ * @k: a kernel thread that works for it without using its address space
+ *	(6.1's KVM NX recovery thread, kvm.c)
+ *
+ * Context: rcu_read_lock() held, no task_lock().
+ */
+void hostacct_ledger_adopt(struct hostacct_ledger_pool *pool,
+			   struct hostacct_tg *eo, struct task_struct *owner,
+			   struct task_struct *k)
+{
+	struct hostacct_tg *ek;
+
+	if (!eo)
+		return;
+	ek = hostacct_ledger_get(pool, k);
+	if (ek && !READ_ONCE(ek->helper))
+		hostacct_helper_link(eo, owner, ek, k);
+}
+
+/**
+ * hostacct_ledger_owner - the thread group a kernel thread works for
+ * @k: a kernel thread
+ *
+ * Context: rcu_read_lock() held.
+ * Return: its leader, or NULL.
+ */
+struct task_struct *hostacct_ledger_owner(struct task_struct *k)
+{
+	struct task_struct *owner = hostacct_ledger_served(k);
+	const void *sig = k->signal;
+	struct hostacct_helper *h;
+	struct hostacct_tg *e, *eo;
+
+	if (owner)
+		return owner;
+	e = rhashtable_lookup(&hostacct_tgs, &sig, hostacct_tg_params);
+	h = e ? READ_ONCE(e->helper) : NULL;
+	eo = h ? READ_ONCE(h->owner) : NULL;
+	if (!eo)
+		return NULL;
+	owner = pid_task(find_pid_ns(h->owner_tgid, &init_pid_ns), PIDTYPE_TGID);
+	/* the entry outlives its pid by a grace period: the same process? */
+	return owner && owner->start_boottime == eo->start_ns ? owner : NULL;
 }
 
 /**

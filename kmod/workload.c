@@ -456,6 +456,8 @@ static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
 		return 0;
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
+	if (a.vmm)
+		hostacct_kvm_adopt_workers(&r->pool, e, p, r->cl.is_kvm);
 	if (!(p->flags & PF_KTHREAD)) {
 		u64 helpers;
 
@@ -577,7 +579,7 @@ static int hostacct_req_target_pid(struct hostacct_req *r, pid_t nr,
 		p = p->group_leader;
 		/* A kernel thread working for a process: that process. */
 		if (p->flags & PF_KTHREAD)
-			p = hostacct_ledger_served(p) ?: p;
+			p = hostacct_ledger_owner(p) ?: p;
 		for_each_thread(p, mt) {
 			task_lock(mt);
 			if (mt->mm)

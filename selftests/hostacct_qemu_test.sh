@@ -288,6 +288,20 @@ if [ -c /dev/vhost-net ] && [ -c /dev/net/tun ] &&
 			"\$w.kvm_overhead_ns >= $v0" "$T/vhost.json"
 		check "vhost: the worker's pid names the VM, not the kernel class" \
 			"\$w.class == \"kvm\" and \$w.id == $qpid" "$T/vhost.bypid.json"
+		# KVM's NX huge-page recovery worker: a thread of QEMU on 6.12,
+		# a kernel thread on 6.1 (the only one: this VM runs alone)
+		nx=$(for d in /proc/$qpid/task/* /proc/[0-9]*; do
+			case "$(cat "$d/comm" 2>/dev/null)" in kvm-nx-lpage*) echo "${d##*/}" ;; esac
+		done | sort -u)
+		if [ "$(echo "$nx" | grep -c .)" = 1 ]; then
+			"$HA" show -j -P "$nx" >"$T/nx.json" 2>&1
+			echo 0 >"$T/nx.smaps"
+			echo "0 0" >"$T/nx.status"
+			check "KVM's NX recovery worker ($nx) names the VM, not the kernel class" \
+				"\$w.class == \"kvm\" and \$w.id == $qpid" "$T/nx.json"
+		else
+			notok "KVM's NX recovery worker: one, found" "found: $(echo $nx)"
+		fi
 	fi
 	stop_vm
 else
