@@ -26,11 +26,7 @@ pids=()
 . "$here/../tools/testing/lib.sh"
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_pids
 	rmdir "$CG"/* "$CG" 2>/dev/null
 	rm -rf "$T"
 }

@@ -26,14 +26,10 @@ PODMAN=(podman --root "$T/storage" --runroot "$T/run" --storage-driver vfs
 . "$here/../tools/testing/lib.sh"
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
 	crun kill "$ctr_id" KILL >/dev/null 2>&1
 	crun delete -f "$ctr_id" >/dev/null 2>&1
 	"${PODMAN[@]}" rm -f -t 0 hostacct-sb-podman >/dev/null 2>&1
-	wait 2>/dev/null
+	kill_pids
 	[ -e "$CG/cgroup.kill" ] && echo 1 >"$CG/cgroup.kill"
 	find "$CG" -depth -type d -exec rmdir {} + 2>/dev/null
 	rm -rf "$T"

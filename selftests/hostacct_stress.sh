@@ -27,10 +27,8 @@ pids=()
 
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+
+	kill_pids
 	[ -d /sys/module/hostacct ] || insmod "$HOSTACCT_KO"
 	for p in "$CG"/*/; do
 		[ -d "$p" ] && { echo 1 >"$p/cgroup.kill" 2>/dev/null; rmdir "$p" 2>/dev/null; }

@@ -15,6 +15,17 @@ wait_ready() {
 	return 1
 }
 
+# kill_pids: end the background programs a script recorded in its pids
+# array (stopped ones too) and reap them
+kill_pids() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+
 # TAP results of a test script: n counts them, failed the failures; the
 # script prints "1..$n" at its end and exits non-zero if failed > 0.
 n=0
