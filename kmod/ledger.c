@@ -48,9 +48,9 @@
  * until either one is freed; the kernel thread's entry keeps a pointer
  * to it until the kernel thread is freed.
  *
- * Memory: one entry (struct hostacct_tg, about 130 bytes) per thread group
+ * Memory: one entry (struct hostacct_tg, 136 bytes) per thread group
  * that a query met and that still exists; none for processes that live
- * and die between two queries; one helper record (64 bytes) per kernel
+ * and die between two queries; one helper record (56 bytes) per kernel
  * thread working for a process.
  */
 
