@@ -251,9 +251,12 @@ static int hostacct_host_visit(struct hostacct_walk *w, struct task_struct *p)
 	hostacct_usage_init(&u);
 	hostacct_usage_add_cpu(&u, p);
 	e = hostacct_ledger_get(&r->pool, p);
-	/* Charged to the class of the process it works for; no workload. */
-	if ((p->flags & PF_KTHREAD) && hostacct_ledger_helper(&r->pool, e, p))
+	/* Charged to the class of the process it works for: a thread of it. */
+	if ((p->flags & PF_KTHREAD) &&
+	    hostacct_ledger_helper(&r->pool, e, p, &ci.class)) {
+		r->cls[ci.class].nr_threads++;
 		return 0;
+	}
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
 	if (m.vmm)

@@ -232,9 +232,10 @@ void hostacct_ledger_adopt(struct hostacct_ledger_pool *pool,
 			   struct task_struct *k);
 struct task_struct *hostacct_ledger_owner(struct task_struct *k);
 bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
-			    struct hostacct_tg *ek, struct task_struct *k);
+			    struct hostacct_tg *ek, struct task_struct *k,
+			    u32 *owner_class);
 u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
-			    u64 *helpers);
+			    u64 *helpers, unsigned int *nr_helpers);
 void hostacct_ledger_exit(struct task_struct *p);
 u64 hostacct_ledger_class_cpu(u32 class);
 u64 hostacct_ledger_class_exited(u32 class);

@@ -392,15 +392,18 @@ void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool)
  * @pool: preallocated entries
  * @ek: the kernel thread's entry, or NULL
  * @k: the kernel thread
+ * @owner_class: out: the class of the thread group it works for
  *
  * Charges it to the class of the thread group it works for when it does;
- * its time reaches that workload through hostacct_ledger_workers().
+ * its time reaches that workload through hostacct_ledger_workers(), and
+ * it counts as one of that workload's threads.
  *
  * Context: rcu_read_lock() held.
  * Return: true if it is a helper (it is then no part of the kernel class).
  */
 bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
-			    struct hostacct_tg *ek, struct task_struct *k)
+			    struct hostacct_tg *ek, struct task_struct *k,
+			    u32 *owner_class)
 {
 	struct hostacct_helper *h;
 	struct hostacct_tg *owner;
@@ -419,6 +422,7 @@ bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
 	if (!owner)
 		return false;
 	class = READ_ONCE(owner->class);
+	*owner_class = class;
 	WRITE_ONCE(ek->class, class);
 	hostacct_charge(ek, READ_ONCE(k->se.sum_exec_runtime), class);
 	return true;
@@ -430,6 +434,7 @@ bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
  * @p: its leader
  * @helpers: out: the part its kernel-thread helpers used, which is not in
  *	the thread group's own runtime
+ * @nr_helpers: out: its live kernel-thread helpers
  *
  * Its worker threads (PF_USER_WORKER, PF_IO_WORKER) and its kernel-thread
  * helpers, those freed included. Charges the helpers to @e's class as of
@@ -441,13 +446,14 @@ bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
  * Return: nanoseconds, @helpers included.
  */
 u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
-			    u64 *helpers)
+			    u64 *helpers, unsigned int *nr_helpers)
 {
 	struct hostacct_helper *h;
 	struct task_struct *t;
 	u64 threads = 0;
 
 	*helpers = 0;
+	*nr_helpers = 0;
 	for_each_thread(p, t)
 		if (t->flags & HOSTACCT_PF_WORKER)
 			threads += READ_ONCE(t->se.sum_exec_runtime);
@@ -465,6 +471,7 @@ u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
 		WRITE_ONCE(h->tg->class, e->class);
 		hostacct_charge(h->tg, rt, e->class);
 		*helpers += rt > h->base ? rt - h->base : 0;
+		(*nr_helpers)++;
 	}
 	spin_unlock_bh(&e->lock);
 	return threads + *helpers;

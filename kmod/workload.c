@@ -452,19 +452,23 @@ static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
 	hostacct_usage_add_cpu(&u, p);
 	e = hostacct_ledger_get(&r->pool, p);
 	/* A kernel thread working for a process is part of its workload. */
-	if ((p->flags & PF_KTHREAD) && hostacct_ledger_helper(&r->pool, e, p))
+	if ((p->flags & PF_KTHREAD) &&
+	    hostacct_ledger_helper(&r->pool, e, p, &ci.class))
 		return 0;
 	if (e)
 		hostacct_ledger_charge(e, &u, ci.class);
 	if (a.vmm)
 		hostacct_kvm_adopt_workers(&r->pool, e, p, r->cl.is_kvm);
 	if (!(p->flags & PF_KTHREAD)) {
+		unsigned int nr_helpers;
 		u64 helpers;
 
-		/* The helpers' time: system time of this thread group's. */
-		u.workers_ns = hostacct_ledger_workers(e, p, &helpers);
+		/* The helpers: system time and threads of this thread group. */
+		u.workers_ns = hostacct_ledger_workers(e, p, &helpers,
+						       &nr_helpers);
 		u.cpu_ns += helpers;
 		u.stime_ns += helpers;
+		u.nr_threads += nr_helpers;
 	}
 
 	if (!hostacct_wanted(r, &ci))
