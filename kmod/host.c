@@ -147,7 +147,6 @@ static int hostacct_put_u64(struct sk_buff *skb, int type, u64 val)
  * @walk: the walk over thread groups
  * @cl: classification state
  * @pool: ledger entries for the walk
- * @helpers_found: hostacct_ledger_find_helpers() ran
  * @ctr_ids: containers met (sorted), to count them once each
  * @nr_ctrs: entries in @ctr_ids
  * @cap_ctrs: room in @ctr_ids
@@ -157,7 +156,6 @@ struct hostacct_host_req {
 	struct hostacct_walk walk;
 	struct hostacct_classifier cl;
 	struct hostacct_ledger_pool pool;
-	bool helpers_found;
 	u64 *ctr_ids;
 	unsigned int nr_ctrs;
 	unsigned int cap_ctrs;
@@ -179,11 +177,6 @@ static int hostacct_host_batch(struct hostacct_walk *w)
 	err = hostacct_classifier_refill(&r->cl);
 	if (!err)
 		err = hostacct_ledger_refill(&r->pool);
-	if (!err && !r->helpers_found) {
-		hostacct_ledger_find_helpers(&r->pool);
-		r->helpers_found = true;
-		err = hostacct_ledger_refill(&r->pool);
-	}
 	if (err || r->nr_ctrs + HOSTACCT_WALK_BATCH <= r->cap_ctrs)
 		return err;
 

@@ -210,10 +210,12 @@ struct hostacct_tg;
  * struct hostacct_ledger_pool - preallocated ledger entries of a request
  * @v: entries
  * @nr: entries in @v
+ * @helpers_found: the walk's kernel-thread helpers were looked for
  */
 struct hostacct_ledger_pool {
 	struct hostacct_tg *v[HOSTACCT_WALK_BATCH];
 	unsigned int nr;
+	bool helpers_found;
 };
 
 int hostacct_ledger_refill(struct hostacct_ledger_pool *pool);
@@ -226,7 +228,6 @@ void hostacct_ledger_split(struct hostacct_tg *e,
 			   const struct hostacct_usage *u,
 			   struct hostacct_cpu_split *s);
 struct task_struct *hostacct_ledger_served(struct task_struct *k);
-void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool);
 void hostacct_ledger_adopt(struct hostacct_ledger_pool *pool,
 			   struct hostacct_tg *eo, struct task_struct *owner,
 			   struct task_struct *k);
@@ -234,7 +235,7 @@ struct task_struct *hostacct_ledger_owner(struct task_struct *k);
 bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
 			    struct hostacct_tg *ek, struct task_struct *k,
 			    u32 *owner_class);
-u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
+u64 hostacct_ledger_workers(struct hostacct_tg *e, u64 threads,
 			    u64 *helpers, unsigned int *nr_helpers);
 void hostacct_ledger_exit(struct task_struct *p);
 u64 hostacct_ledger_class_cpu(u32 class);

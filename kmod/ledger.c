@@ -124,7 +124,7 @@ static struct rhashtable hostacct_tgs;
 static struct kmem_cache *hostacct_tg_cache;
 
 /* Make @pool hold HOSTACCT_WALK_BATCH entries. Context: may sleep. */
-int hostacct_ledger_refill(struct hostacct_ledger_pool *pool)
+static int hostacct_ledger_fill(struct hostacct_ledger_pool *pool)
 {
 	while (pool->nr < ARRAY_SIZE(pool->v)) {
 		struct hostacct_tg *e = kmem_cache_alloc(hostacct_tg_cache,
@@ -136,6 +136,25 @@ int hostacct_ledger_refill(struct hostacct_ledger_pool *pool)
 		pool->v[pool->nr++] = e;
 	}
 	return 0;
+}
+
+static void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool);
+
+/*
+ * Make @pool hold HOSTACCT_WALK_BATCH entries before a batch of a walk;
+ * before its first batch, find the kernel-thread helpers first.
+ * Context: may sleep.
+ */
+int hostacct_ledger_refill(struct hostacct_ledger_pool *pool)
+{
+	int err = hostacct_ledger_fill(pool);
+
+	if (!err && !pool->helpers_found) {
+		hostacct_ledger_find_helpers(pool);
+		pool->helpers_found = true;
+		err = hostacct_ledger_fill(pool);
+	}
+	return err;
 }
 
 static void hostacct_tg_free(struct hostacct_tg *e)
@@ -356,7 +375,7 @@ struct task_struct *hostacct_ledger_owner(struct task_struct *k)
 	return owner && owner->start_boottime == eo->start_ns ? owner : NULL;
 }
 
-/**
+/*
  * hostacct_ledger_find_helpers - make kernel threads helpers before a walk
  * @pool: preallocated entries
  *
@@ -369,7 +388,7 @@ struct task_struct *hostacct_ledger_owner(struct task_struct *k)
  *
  * Context: process context; takes rcu_read_lock().
  */
-void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool)
+static void hostacct_ledger_find_helpers(struct hostacct_ledger_pool *pool)
 {
 #ifdef HOSTACCT_KTHREAD_WORKERS
 	struct task_struct *k;
@@ -431,33 +450,32 @@ bool hostacct_ledger_helper(struct hostacct_ledger_pool *pool,
 /**
  * hostacct_ledger_workers - CPU time of the kernel workers of a thread group
  * @e: its entry, or NULL
- * @p: its leader
+ * @threads: the runtime of its live worker threads (PF_USER_WORKER,
+ *	PF_IO_WORKER), hostacct_usage_add_cpu()'s workers_ns
  * @helpers: out: the part its kernel-thread helpers used, which is not in
  *	the thread group's own runtime
  * @nr_helpers: out: its live kernel-thread helpers
  *
- * Its worker threads (PF_USER_WORKER, PF_IO_WORKER) and its kernel-thread
- * helpers, those freed included. Charges the helpers to @e's class as of
- * now. A worker thread that exited is in neither list nor total between
- * its release and its free; the most the worker threads were seen using
- * is what counts meanwhile, so the total never drops.
+ * Its worker threads and its kernel-thread helpers, those freed included.
+ * Charges the helpers to @e's class as of now. A worker thread that
+ * exited is in neither list nor total between its release and its free;
+ * the most the worker threads were seen using is what counts meanwhile,
+ * so the total never drops. A thread group that never had a worker takes
+ * no lock: each of the fields read first only grows from 0 once it has.
  *
  * Context: rcu_read_lock() held.
  * Return: nanoseconds, @helpers included.
  */
-u64 hostacct_ledger_workers(struct hostacct_tg *e, struct task_struct *p,
+u64 hostacct_ledger_workers(struct hostacct_tg *e, u64 threads,
 			    u64 *helpers, unsigned int *nr_helpers)
 {
 	struct hostacct_helper *h;
-	struct task_struct *t;
-	u64 threads = 0;
 
 	*helpers = 0;
 	*nr_helpers = 0;
-	for_each_thread(p, t)
-		if (t->flags & HOSTACCT_PF_WORKER)
-			threads += READ_ONCE(t->se.sum_exec_runtime);
-	if (!e)
+	if (!e || (!threads && !READ_ONCE(e->threads_seen) &&
+		   !READ_ONCE(e->threads_done) && !READ_ONCE(e->helpers_done) &&
+		   list_empty_careful(&e->helpers)))
 		return threads;
 
 	spin_lock_bh(&e->lock);

@@ -26,6 +26,7 @@ struct hostacct_cpu_sum {
 	u64 ut;
 	u64 st;
 	u64 gt;
+	u64 workers;
 	u32 nr;
 };
 
@@ -38,9 +39,14 @@ static void hostacct_cpu_sum(struct task_struct *p, struct hostacct_cpu_sum *c)
 	c->ut = sig->utime;
 	c->st = sig->stime;
 	c->gt = sig->gtime;
+	c->workers = 0;
 	c->nr = 0;
 	for_each_thread(p, t) {
-		c->cpu += READ_ONCE(t->se.sum_exec_runtime);
+		u64 rt = READ_ONCE(t->se.sum_exec_runtime);
+
+		c->cpu += rt;
+		if (t->flags & HOSTACCT_PF_WORKER)
+			c->workers += rt;
 		c->ut += READ_ONCE(t->utime);
 		c->st += READ_ONCE(t->stime);
 		c->gt += READ_ONCE(t->gtime);
@@ -81,6 +87,7 @@ void hostacct_usage_add_cpu(struct hostacct_usage *u, struct task_struct *p)
 	u->utime_ns += c.ut;
 	u->stime_ns += c.st;
 	u->gtime_ns += c.gt;
+	u->workers_ns += c.workers;
 	u->nr_threads += c.nr;
 	u->nr_procs++;
 	if (p->start_boottime < u->start_ns) {

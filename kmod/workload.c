@@ -64,7 +64,6 @@ struct hostacct_ctr {
  * @ctr_id: report only this container (0: any)
  * @cgrp_filter: report only workloads in this subtree (referenced), or NULL
  * @exact_mem: exact RSS counters (HOSTACCT_A_WORKLOAD_EXACT_MEM)
- * @helpers_found: hostacct_ledger_find_helpers() ran
  * @ctrs: the containers met, in the order met until the walk ends, then
  *	sorted by id
  * @nr_ctrs: entries in @ctrs
@@ -90,7 +89,6 @@ struct hostacct_req {
 	u64 ctr_id;
 	struct cgroup *cgrp_filter;
 	bool exact_mem;
-	bool helpers_found;
 	struct hostacct_ctr *ctrs;
 	unsigned int nr_ctrs;
 	unsigned int cap_ctrs;
@@ -416,11 +414,6 @@ static int hostacct_req_batch(struct hostacct_walk *w)
 	err = hostacct_classifier_refill(&r->cl);
 	if (!err)
 		err = hostacct_ledger_refill(&r->pool);
-	if (!err && !r->helpers_found) {
-		hostacct_ledger_find_helpers(&r->pool);
-		r->helpers_found = true;
-		err = hostacct_ledger_refill(&r->pool);
-	}
 	if (!err)
 		err = hostacct_ctrs_reserve(r);
 	return err;
@@ -464,7 +457,7 @@ static int hostacct_req_visit(struct hostacct_walk *w, struct task_struct *p)
 		u64 helpers;
 
 		/* The helpers: system time and threads of this thread group. */
-		u.workers_ns = hostacct_ledger_workers(e, p, &helpers,
+		u.workers_ns = hostacct_ledger_workers(e, u.workers_ns, &helpers,
 						       &nr_helpers);
 		u.cpu_ns += helpers;
 		u.stime_ns += helpers;
