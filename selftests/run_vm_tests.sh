@@ -34,6 +34,61 @@ needs() {
 	esac
 }
 
+# dump_session SID: what every thread of the session is doing, as TAP
+# comments: state, CPU time, wait channel, and the kernel stack of each
+# thread that is not running (a hang's diagnosis in the run's log)
+dump_session() {
+	local sid=$1 pid d st n=0
+	ps -L -o pid,tid,stat,etimes,time,wchan:32,args -s "$sid" 2>&1 |
+		cut -c1-200 | sed 's/^/#   /'
+	for pid in $(ps -o pid= -s "$sid" 2>/dev/null); do
+		for d in "/proc/$pid/task"/*; do
+			read -r st <"$d/stat" 2>/dev/null || continue
+			st=${st##*) }
+			case "${st%% *}" in R) continue ;; esac
+			[ $((n += 1)) -gt 60 ] && return
+			echo "#   stack of $pid/${d##*/} ($(cat "$d/comm" 2>/dev/null), ${st%% *}):"
+			sed 's/^/#     /' "$d/stack" 2>/dev/null | head -16
+		done
+	done
+}
+
+# run_guarded NAME SECS CMD...: CMD in its own session, stdin from
+# /dev/null; after SECS, what its processes are doing is printed, then
+# the session is killed (TERM, KILL 10 s later) and the status is 124
+run_guarded() {
+	local name=$1 secs=$2 pid wd rc
+	shift 2
+	rm -f /run/vmtest-guard.fired
+	setsid "$@" </dev/null 2>&1 &
+	pid=$!
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$secs" & s=$!
+		wait "$s"
+		kill -0 "$pid" 2>/dev/null || exit 0
+		: >/run/vmtest-guard.fired
+		echo "# $name: killed after ${secs}s; its processes were:"
+		dump_session "$pid"
+		kill -TERM -- "-$pid" 2>/dev/null
+		sleep 10 & s=$!
+		wait "$s"
+		kill -KILL -- "-$pid" 2>/dev/null
+	) &
+	wd=$!
+	wait "$pid"
+	rc=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	# what it left behind in its session does not outlive it
+	kill -KILL -- "-$pid" 2>/dev/null
+	if [ -e /run/vmtest-guard.fired ]; then
+		rm -f /run/vmtest-guard.fired
+		rc=124
+	fi
+	return $rc
+}
+
 while read -r name modes need timeout cmd args; do
 	case "$name" in ''|'#'*) continue ;; esac
 	[[ ",$modes," == *",$mode,"* ]] || continue
@@ -54,9 +109,8 @@ while read -r name modes need timeout cmd args; do
 	fi
 	t0=$SECONDS
 	# shellcheck disable=SC2086
-	timeout -k 10 "$timeout" "$root/$cmd" $args </dev/null 2>&1
+	run_guarded "$name" "$timeout" "$root/$cmd" $args
 	rc=$?
-	[ $rc -eq 124 ] && echo "# $name: killed after ${timeout}s"
 	echo "VMTEST-PROG-END $name rc=$rc secs=$((SECONDS - t0))"
 done <"$here/manifest"
 exit 0
