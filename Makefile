@@ -125,6 +125,8 @@ install: $(KO) tool
 	install -D -m 0755 tools/hostacct/hostacct $(DESTDIR)$(SBINDIR)/hostacct
 	install -D -m 0755 tools/hostacct/hostacct-top $(DESTDIR)$(LIBEXECDIR)/hostacct-top
 	install -D -m 0755 tools/hostacct/hostacct-serve $(DESTDIR)$(LIBEXECDIR)/hostacct-serve
+	install -D -m 0755 tools/hostacct/hostacct-history \
+		$(DESTDIR)$(LIBEXECDIR)/hostacct-history
 	install -D -m 0644 Documentation/hostacct.8 $(DESTDIR)$(MANDIR)/man8/hostacct.8
 	install -D -m 0644 tools/hostacct/hostacct.bash-completion \
 		$(DESTDIR)$(COMPLETIONDIR)/hostacct
@@ -133,6 +135,9 @@ install: $(KO) tool
 	sed 's|@SBINDIR@|$(SBINDIR)|' tools/systemd/hostacct-exporter.service \
 		>$(DESTDIR)$(UNITDIR)/hostacct-exporter.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hostacct-exporter.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' tools/systemd/hostacct-record.service \
+		>$(DESTDIR)$(UNITDIR)/hostacct-record.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hostacct-record.service
 	install -D -m 0644 tools/prometheus/hostacct.rules.yml \
 		$(DESTDIR)$(DATADIR)/prometheus/hostacct.rules.yml
 	install -D -m 0644 tools/prometheus/hostacct.rules.test.yml \
@@ -145,7 +150,8 @@ uninstall:
 	rm -f $(DESTDIR)$(MODDIR)/hostacct.ko $(DESTDIR)$(SBINDIR)/hostacct \
 		$(DESTDIR)$(MANDIR)/man8/hostacct.8 $(DESTDIR)$(COMPLETIONDIR)/hostacct \
 		$(DESTDIR)$(UNITDIR)/hostacct.service \
-		$(DESTDIR)$(UNITDIR)/hostacct-exporter.service
+		$(DESTDIR)$(UNITDIR)/hostacct-exporter.service \
+		$(DESTDIR)$(UNITDIR)/hostacct-record.service
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)
 ifeq ($(DESTDIR),)
 	depmod -a $(KVER)

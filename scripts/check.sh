@@ -14,7 +14,8 @@
 #   3. checkpatch.pl --strict on kmod/ and include/; no build product or
 #      binary is tracked; the YNL spec agrees with the uAPI header and the
 #      kernel's policies
-#   4. build the CLI and the selftests warning-free; CLI unit tests
+#   4. build the CLI and the selftests warning-free; CLI unit tests; the
+#      history store and commands on a synthetic week
 #   5. the VM suite (tools/testing/vmtest.sh) on the newest 6.1.x and
 #      6.12.x kernels, side by side
 #
@@ -151,6 +152,32 @@ if want unit; then
 	pass=$((pass + ${up:-0}))
 	fail=$((fail + ${uf:-1}))
 	skip=$((skip + ${us:-0}))
+fi
+
+# 4a. the history store and commands on a synthetic week (no module
+# needed: the recorder's store code, read back independently)
+if want unit; then
+	rm -f tools/hostacct/tests/histgen
+	make -s -C tools/hostacct tests/histgen >/dev/null 2>&1
+	mkdir -p build/check
+	tools/hostacct/tests/history_test.sh >build/check/history.tap 2>&1
+	hrc=$?
+	/usr/bin/python3 tools/testing/tap-eval.py --program history --rc $hrc \
+		build/check/history.tap >build/check/history.sum
+	grep -E '^(ok|not ok) ' build/check/history.tap |
+		while read -r line; do
+			case "$line" in
+			"ok "*) echo "ok - history: ${line#ok [0-9]* }" ;;
+			"not ok "*) echo "not ok - history: ${line#not ok [0-9]* }" ;;
+			esac
+		done
+	grep -E '^#   ' build/check/history.tap | head -n 40
+	grep -E '^(not ok|skip) - ' build/check/history.sum | sed 's/^/#   counted: /'
+	read -r hp hf hs < <(tail -n1 build/check/history.sum |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
+	pass=$((pass + ${hp:-0}))
+	fail=$((fail + ${hf:-1}))
+	skip=$((skip + ${hs:-0}))
 fi
 
 # 4b. the shipped Prometheus rules: valid, and their unit tests pass

@@ -31,6 +31,7 @@ libjson-c-dev
 libyajl-dev
 libncurses-dev
 libmicrohttpd-dev
+libsqlite3-dev
 sparse
 jq
 curl

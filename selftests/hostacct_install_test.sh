@@ -37,6 +37,8 @@ if make -s -C "$TREE" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; t
 	missing=""
 	for f in "lib/modules/$rel/updates/hostacct.ko" usr/sbin/hostacct \
 		 usr/libexec/hostacct/hostacct-top usr/libexec/hostacct/hostacct-serve \
+		 usr/libexec/hostacct/hostacct-history \
+		 usr/lib/systemd/system/hostacct-record.service \
 		 usr/share/man/man8/hostacct.8 \
 		 usr/share/bash-completion/completions/hostacct \
 		 usr/lib/systemd/system/hostacct.service \
@@ -46,8 +48,9 @@ if make -s -C "$TREE" install DESTDIR="$S" KVER="$rel" >"$T/install.log" 2>&1; t
 		[ -f "$S/$f" ] || missing="$missing $f"
 	done
 	if [ -z "$missing" ] &&
-	   grep -q "ExecStart=/usr/sbin/hostacct serve" "$S/usr/lib/systemd/system/hostacct-exporter.service"; then
-		ok "make install DESTDIR=... installs module, CLI, man page, completion, units, Prometheus rules"
+	   grep -q "ExecStart=/usr/sbin/hostacct serve" "$S/usr/lib/systemd/system/hostacct-exporter.service" &&
+	   grep -q "ExecStart=/usr/sbin/hostacct record" "$S/usr/lib/systemd/system/hostacct-record.service"; then
+		ok "make install DESTDIR=... installs module, CLI and its helpers, man page, completion, units (recorder's too), Prometheus rules"
 	else
 		notok "make install DESTDIR=... layout" "missing:$missing"
 	fi

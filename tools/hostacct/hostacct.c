@@ -3,10 +3,12 @@
  * hostacct(8): per-workload CPU and memory accounting for native
  * processes, KVM virtual machines and containers.
  *
- * top and serve live in helper programs (hostacct-top links ncurses,
- * hostacct-serve libmicrohttpd and through it gnutls), built from this
- * file with HA_WITH_TOP or HA_WITH_SERVE, so that every other command
- * starts without loading those libraries. hostacct runs a helper with
+ * top, serve and the history commands live in helper programs
+ * (hostacct-top links ncurses, hostacct-serve libmicrohttpd and through
+ * it gnutls, hostacct-history SQLite), built from this file with
+ * HA_WITH_TOP, HA_WITH_SERVE or HA_WITH_HISTORY, so that every other
+ * command starts without loading those libraries. report --since is the
+ * history helper's. hostacct runs a helper with
  * its own arguments: from its own directory (a build tree, or installed
  * side by side), else from HA_LIBEXECDIR.
  */
@@ -34,14 +36,28 @@
 #else
 #define RUN_SERVE NULL
 #endif
+#ifdef HA_WITH_HISTORY
+#define RUN_RECORD cmd_record
+#define RUN_RIGHTSIZE cmd_rightsize
+#define RUN_EXPORT cmd_export
+#else
+#define RUN_RECORD NULL
+#define RUN_RIGHTSIZE NULL
+#define RUN_EXPORT NULL
+#endif
 
 static const struct ha_cmd commands[] = {
-	{ "host", cmd_host, "host CPU and memory totals, as /proc/stat and /proc/meminfo" },
-	{ "show", cmd_show, "one row per workload: native, kvm, container, kernel" },
-	{ "report", cmd_report, "utilisation efficiency over an interval (-i SECONDS)" },
-	{ "top", RUN_TOP, "live view of the workloads, sorted by CPU" },
-	{ "serve", RUN_SERVE, "Prometheus scrape target (--listen ADDR:PORT)" },
-	{ "version", cmd_version, "versions of this tool and of the kernel module" },
+	{ "host", cmd_host, "host CPU and memory totals, as /proc/stat and /proc/meminfo", NULL },
+	{ "show", cmd_show, "one row per workload: native, kvm, container, kernel", NULL },
+	{ "report", cmd_report,
+	  "utilisation efficiency over an interval (-i SECONDS) or the history (--since)", NULL },
+	{ "top", RUN_TOP, "live view of the workloads, sorted by CPU", "top" },
+	{ "serve", RUN_SERVE, "Prometheus scrape target (--listen ADDR:PORT)", "serve" },
+	{ "record", RUN_RECORD, "sample into the history database (--db PATH)", "history" },
+	{ "rightsize", RUN_RIGHTSIZE, "recommended VM and container reservations from the history",
+	  "history" },
+	{ "export", RUN_EXPORT, "the recorded series, for plotting and other tools", "history" },
+	{ "version", cmd_version, "versions of this tool and of the kernel module", NULL },
 };
 
 /* Run hostacct-@name with our whole command line; returns only on failure. */
@@ -64,6 +80,17 @@ static int run_helper(const char *name, char **argv)
 	execv(path, argv);
 	ha_err("%s: cannot run %s: %s", name, path, strerror(errno));
 	return 1;
+}
+
+/* report --since (or --since=...) before any "--": over the history */
+static bool history_report(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--since") || !strncmp(argv[i], "--since=", 8))
+			return true;
+	return false;
 }
 
 static void usage(FILE *f)
@@ -122,10 +149,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!strcmp(argv[optind], "report") && history_report(argc - optind, argv + optind)) {
+#ifdef HA_WITH_HISTORY
+		argc -= optind;
+		argv += optind;
+		optind = 0;
+		return cmd_history_report(argc, argv);
+#else
+		return run_helper("history", all);
+#endif
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[optind], commands[i].name)) {
 			if (!commands[i].run)
-				return run_helper(commands[i].name, all);
+				return run_helper(commands[i].helper, all);
 			argc -= optind;
 			argv += optind;
 			optind = 0;	/* restart getopt for the command */

@@ -63,6 +63,7 @@ struct ha_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	const char *helper;	/* run by hostacct-HELPER when run is NULL */
 };
 
 int cmd_host(int argc, char **argv);
@@ -70,6 +71,10 @@ int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_history_report(int argc, char **argv);
+int cmd_rightsize(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* ---- netlink (nl.c) ---- */
@@ -392,6 +397,7 @@ const struct ha_workload **ha_sort_by_cpu(const struct ha_snapshot *s);
 int ha_parse_u64(const char *s, uint64_t *val);
 int ha_parse_u32(const char *s, uint32_t *val);
 int ha_parse_seconds(const char *s, double *secs);
+int ha_parse_duration(const char *s, double *secs);
 char *ha_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 char *ha_fmt_seconds(char *buf, size_t len, uint64_t ns);
 int ha_cgroup_id(const char *root, const char *path, uint64_t *id);
@@ -402,5 +408,6 @@ bool ha_str_plain(const char *s);
 
 void ha_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ha_err_hold(bool hold);
+void ha_err_drop(void);
 
 #endif /* HOSTACCT_TOOL_H */

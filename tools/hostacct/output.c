@@ -275,10 +275,14 @@ static void ha_fmt_unit(char *buf, size_t len, double val, enum ha_unit unit,
 {
 	switch (unit) {
 	case HA_U_BYTES:
-		if (csv)
+		if (csv) {
 			snprintf(buf, len, "%.0f", val);
-		else
+		} else if (val < 0 && len > 1) {	/* a reclaim that is a raise */
+			buf[0] = '-';
+			ha_fmt_bytes(buf + 1, len - 1, (uint64_t)-val);
+		} else {
 			ha_fmt_bytes(buf, len, (uint64_t)val);
+		}
 		break;
 	case HA_U_NS_S:
 		/* CSV: the key's unit (ns), tables: seconds */

@@ -125,6 +125,17 @@ void ha_err_hold(bool hold)
 	}
 }
 
+/* Forget the messages held (a retry loop tells a failure once). */
+void ha_err_drop(void)
+{
+	if (held_f) {
+		fclose(held_f);
+		held_f = NULL;
+		free(held);
+		held = NULL;
+	}
+}
+
 void ha_err(const char *fmt, ...)
 {
 	FILE *f = held_f ? held_f : stderr;
@@ -167,10 +178,19 @@ int ha_parse_u32(const char *s, uint32_t *val)
  * A duration: a positive number with an optional unit suffix, "ms", "s",
  * "m" (minutes). "2", "0.5", "500ms", "1m". Between 1 ms and 1 day.
  */
-int ha_parse_seconds(const char *s, double *secs)
+/*
+ * A duration: a number with an optional unit ms, s, m, h, d or w (no
+ * unit: seconds), between 1 ms and @max seconds.
+ */
+static int ha_parse_dur(const char *s, double *secs, double max)
 {
-	double v, mul = 1;
+	static const struct { const char *unit; double mul; } units[] = {
+		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "m", 60 }, { "h", 3600 },
+		{ "d", 86400 }, { "w", 7 * 86400 },
+	};
+	double v, mul = 0;
 	char *end;
+	size_t i;
 
 	if (!s || !*s || !((*s >= '0' && *s <= '9') || *s == '.'))
 		return -EINVAL;
@@ -178,17 +198,28 @@ int ha_parse_seconds(const char *s, double *secs)
 	v = strtod(s, &end);
 	if (errno || end == s)
 		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mul = 1e-3;
-	else if (!strcmp(end, "m"))
-		mul = 60;
-	else if (*end && strcmp(end, "s"))
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit))
+			mul = units[i].mul;
+	if (!mul)
 		return -EINVAL;
 	v *= mul;
-	if (!isfinite(v) || v < 1e-3 || v > 86400)
+	if (!isfinite(v) || v < 1e-3 || v > max)
 		return -EINVAL;
 	*secs = v;
 	return 0;
+}
+
+/* An interval: up to a day. */
+int ha_parse_seconds(const char *s, double *secs)
+{
+	return ha_parse_dur(s, secs, 86400);
+}
+
+/* A span of history: up to ten years. */
+int ha_parse_duration(const char *s, double *secs)
+{
+	return ha_parse_dur(s, secs, 3650 * 86400.0);
 }
 
 /* 1023B, 1.0K, 12K, 1.5M, 3.2G ... (binary units) */
