@@ -120,6 +120,35 @@ if want style; then
 	fi
 fi
 
+# host_tap NAME TARGET DIAG PROGRAM: build tools/hostacct's make TARGET
+# afresh, run PROGRAM (TAP), print its results as NAME's and the lines
+# that match DIAG (the diagnosis), and count them the way the VM suite's
+# are counted (tap-eval.py: a missing plan, missing results, a crash fail)
+host_tap() {
+	local name=$1 target=$2 diag=$3 prog=$4 rc line p f s
+	rm -f "tools/hostacct/$target"
+	make -s -C tools/hostacct "$target" >/dev/null 2>&1
+	mkdir -p build/check
+	"$prog" >"build/check/$name.tap" 2>&1
+	rc=$?
+	/usr/bin/python3 tools/testing/tap-eval.py --program "$name" --rc $rc \
+		"build/check/$name.tap" >"build/check/$name.sum"
+	grep -E '^(ok|not ok) ' "build/check/$name.tap" |
+		while read -r line; do
+			case "$line" in
+			"ok "*) echo "ok - $name: ${line#ok [0-9]* }" ;;
+			"not ok "*) echo "not ok - $name: ${line#not ok [0-9]* }" ;;
+			esac
+		done
+	grep -E "$diag" "build/check/$name.tap" | head -n 40 | sed 's/^#/#  /'
+	grep -E '^(not ok|skip) - ' "build/check/$name.sum" | sed 's/^/#   counted: /'
+	read -r p f s < <(tail -n1 "build/check/$name.sum" |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-1}))
+	skip=$((skip + ${s:-0}))
+}
+
 # 4. userspace builds and CLI unit tests
 if want unit; then
 	if out=$(make -s -C tools/hostacct EXTRA_CFLAGS=-Werror clean all 2>&1) &&
@@ -130,54 +159,13 @@ if want unit; then
 		notok "CLI or selftests build"
 		echo "$out ${out2:-}" | head -n 20 | sed 's/^/#   /'
 	fi
-	rm -f tools/hostacct/tests/unit
-	make -s -C tools/hostacct tests/unit >/dev/null 2>&1
-	mkdir -p build/check
-	tools/hostacct/tests/unit >build/check/unit.tap 2>&1
-	urc=$?
-	/usr/bin/python3 tools/testing/tap-eval.py --program unit --rc $urc \
-		build/check/unit.tap >build/check/unit.sum
-	grep -E '^(ok|not ok) ' build/check/unit.tap |
-		while read -r line; do
-			case "$line" in
-			"ok "*) echo "ok - unit: ${line#ok [0-9]* }" ;;
-			"not ok "*) echo "not ok - unit: ${line#not ok [0-9]* }" ;;
-			esac
-		done
-	grep -E '^# .*(Expected|FAIL)' build/check/unit.tap | sed 's/^/#   /'
-	# what the count adds: a missing plan, missing results, a crash
-	grep -E '^(not ok|skip) - ' build/check/unit.sum | sed 's/^/#   counted: /'
-	read -r up uf us < <(tail -n1 build/check/unit.sum |
-		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
-	pass=$((pass + ${up:-0}))
-	fail=$((fail + ${uf:-1}))
-	skip=$((skip + ${us:-0}))
+	host_tap unit tests/unit '^# .*(Expected|FAIL)' tools/hostacct/tests/unit
 fi
 
 # 4a. the history store and commands on a synthetic week (no module
 # needed: the recorder's store code, read back independently)
 if want unit; then
-	rm -f tools/hostacct/tests/histgen
-	make -s -C tools/hostacct tests/histgen >/dev/null 2>&1
-	mkdir -p build/check
-	tools/hostacct/tests/history_test.sh >build/check/history.tap 2>&1
-	hrc=$?
-	/usr/bin/python3 tools/testing/tap-eval.py --program history --rc $hrc \
-		build/check/history.tap >build/check/history.sum
-	grep -E '^(ok|not ok) ' build/check/history.tap |
-		while read -r line; do
-			case "$line" in
-			"ok "*) echo "ok - history: ${line#ok [0-9]* }" ;;
-			"not ok "*) echo "not ok - history: ${line#not ok [0-9]* }" ;;
-			esac
-		done
-	grep -E '^#   ' build/check/history.tap | head -n 40
-	grep -E '^(not ok|skip) - ' build/check/history.sum | sed 's/^/#   counted: /'
-	read -r hp hf hs < <(tail -n1 build/check/history.sum |
-		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
-	pass=$((pass + ${hp:-0}))
-	fail=$((fail + ${hf:-1}))
-	skip=$((skip + ${hs:-0}))
+	host_tap history tests/histgen '^#   ' tools/hostacct/tests/history_test.sh
 fi
 
 # 4b. the shipped Prometheus rules: valid, and their unit tests pass

@@ -32,6 +32,7 @@ libyajl-dev
 libncurses-dev
 libmicrohttpd-dev
 libsqlite3-dev
+sqlite3
 sparse
 jq
 curl

@@ -458,31 +458,8 @@ EOF
 # --- the man page lists every key the commands print
 "$HA" top -b -n 1 -j >"$T/top1.json"
 result "the man page's KEYS section lists every JSON key of every command" \
-	$PY - "$here/../Documentation/hostacct.8" "$T/show.json" "$T/host.json" \
-	"$T/rep.json" "$T/top1.json" "$T/version.json" <<'EOF'
-import json, re, sys
-man = open(sys.argv[1]).read()
-keys_sec = man[man.index('.SH KEYS'):man.index('.SH EXIT STATUS')]
-listed = set(re.findall(r'[a-z][a-z0-9_]*', keys_sec))
-def keys(v, out):
-    if isinstance(v, dict):
-        for k, x in v.items():
-            out.add(k)
-            keys(x, out)
-    elif isinstance(v, list):
-        for x in v:
-            keys(x, out)
-    return out
-bad = []
-for f in sys.argv[2:]:
-    for line in open(f):
-        if line.strip():
-            missing = keys(json.loads(line), set()) - listed
-            if missing:
-                bad.append(f'{f.split("/")[-1]}: {sorted(missing)}')
-print('\n'.join(bad) or f'{len(listed)} words in KEYS cover every key')
-sys.exit(1 if bad else 0)
-EOF
+	$PY "$here/../tools/testing/man-keys.py" "$here/../Documentation/hostacct.8" \
+	"$T/show.json" "$T/host.json" "$T/rep.json" "$T/top1.json" "$T/version.json"
 
 # --- version needs no privilege
 if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$HA" version -j 2>&1) &&

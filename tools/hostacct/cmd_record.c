@@ -228,27 +228,6 @@ static void record_usage(FILE *f)
 		"  -v, --verbose            a line on stdout per sample stored\n");
 }
 
-static int parse_downsample(const char *arg, struct ha_retain *r)
-{
-	char *colon, buf[64];
-
-	if (!strcmp(arg, "0")) {
-		r->ds_after = 0;
-		return 0;
-	}
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	colon = strchr(buf, ':');
-	if (!colon)
-		return -EINVAL;
-	*colon = 0;
-	if (ha_parse_duration(buf, &r->ds_after) ||
-	    ha_parse_duration(colon + 1, &r->ds_step))
-		return -EINVAL;
-	return 0;
-}
-
 /* Sleep until @deadline (CLOCK_BOOTTIME ns); false when told to stop. */
 static bool sleep_until(uint64_t deadline)
 {
@@ -318,7 +297,7 @@ int cmd_record(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			if (parse_downsample(optarg, &ret_cfg)) {
+			if (ha_parse_downsample(optarg, &ret_cfg)) {
 				ha_err("record: bad --downsample '%s' (AFTER:STEP such as 2d:1m, or 0)",
 				       optarg);
 				return 2;

@@ -617,3 +617,25 @@ int ha_store_maintain(struct ha_store *st, uint64_t now_wall_ns,
 	}
 	return 1;
 }
+
+/* --downsample: "AFTER:STEP" (two durations), or "0" for none */
+int ha_parse_downsample(const char *arg, struct ha_retain *r)
+{
+	char *colon, buf[64];
+
+	if (!strcmp(arg, "0")) {
+		r->ds_after = 0;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = 0;
+	if (ha_parse_duration(buf, &r->ds_after) ||
+	    ha_parse_duration(colon + 1, &r->ds_step))
+		return -EINVAL;
+	return 0;
+}

@@ -91,5 +91,6 @@ int ha_store_maintain(struct ha_store *st, uint64_t now_wall_ns,
 const char *ha_store_errmsg(const struct ha_store *st);
 bool ha_store_full(int err);
 int ha_boot_id(char *buf, size_t len);
+int ha_parse_downsample(const char *arg, struct ha_retain *r);
 
 #endif

@@ -3,7 +3,9 @@
 #
 # The demo, run inside the test guest by `make demo` (guest-init.sh has
 # loaded kvm and hostacct): start real workloads of all three classes and
-# print what hostacct sees: the workloads, then the efficiency report.
+# print what hostacct sees: the workloads, then the efficiency report;
+# hostacct record samples them every second for a minute, and the demo
+# ends with the report over that history and the recommended sizes.
 #
 #   vm       tinyvm: 2 vCPUs, 256 MiB; vCPU 0 spins, vCPU 1 halts; the guest
 #            touched 64 MiB (25 %)
@@ -41,9 +43,27 @@ for f in vm web batch build indexer; do
 	wait_ready "$D/$f.out" || exit 1
 done
 sleep 3
+hostacct record --db "$D/history.db" -i 1 -v >"$D/record.out" 2>"$D/record.err" &
+rec=$!
 
 echo "\$ hostacct show"
 hostacct show
 echo
 echo "\$ hostacct report -i 5"
 hostacct report -i 5
+
+# a minute of history: 61 samples stored (60 intervals)
+for _ in $(seq 3000); do
+	[ "$(grep -c '^stored' "$D/record.out")" -ge 61 ] && break
+	kill -0 "$rec" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$rec"
+wait "$rec"
+echo
+echo "\$ hostacct record -i 1 &   # a minute later:"
+echo "\$ hostacct report --since 1m"
+hostacct report --since 1m --db "$D/history.db"
+echo
+echo "\$ hostacct rightsize --since 1m"
+hostacct rightsize --since 1m --db "$D/history.db"

@@ -87,18 +87,8 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'S':
-			if (!strcmp(optarg, "0")) {
-				rt.ds_after = 0;
-			} else {
-				char *colon = strchr(optarg, ':');
-
-				if (!colon)
-					return 2;
-				*colon = 0;
-				if (ha_parse_duration(optarg, &rt.ds_after) ||
-				    ha_parse_duration(colon + 1, &rt.ds_step))
-					return 2;
-			}
+			if (ha_parse_downsample(optarg, &rt))
+				return 2;
 			break;
 		default:
 			return 2;

@@ -204,25 +204,8 @@ EOF
 "$HA" export --since 1h --db "$T/week.db" -j >"$T/export.json" 2>"$T/err" ||
 	notok "export --since 1h -j" "$(cat "$T/err")"
 check "the man page's KEYS section lists every key of report --since, rightsize and export" \
-	python3 - "$here/../../../Documentation/hostacct.8" "$T/report.json" "$T/rightsize.json" \
-	"$T/export.json" <<'EOF'
-import json, re, sys
-man = open(sys.argv[1]).read()
-listed = set(re.findall(r'[a-z][a-z0-9_]*', man[man.index('.SH KEYS'):man.index('.SH EXIT STATUS')]))
-def keys(v, out):
-    if isinstance(v, dict):
-        for k, x in v.items():
-            out.add(k)
-            keys(x, out)
-    elif isinstance(v, list):
-        for x in v:
-            keys(x, out)
-    return out
-bad = [f'{f}: {sorted(keys(json.load(open(f)), set()) - listed)}' for f in sys.argv[2:]
-       if keys(json.load(open(f)), set()) - listed]
-print('\n'.join(bad))
-sys.exit(1 if bad else 0)
-EOF
+	python3 "$here/../../testing/man-keys.py" "$here/../../../Documentation/hostacct.8" \
+	"$T/report.json" "$T/rightsize.json" "$T/export.json"
 check "--csv: one table with one header row per invocation (--section), rows as wide as it" \
 	python3 - "$HA" "$T/week.db" <<'EOF'
 import csv, subprocess, sys
