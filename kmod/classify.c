@@ -55,6 +55,7 @@
 struct hostacct_ctr_entry {
 	struct rhash_head node;
 	u64 id;			/* cgroup id of the container's top cgroup */
+	struct hostacct_ctr_life life;	/* its start and stop (lifecycle.c) */
 	struct rcu_head rcu;
 };
 
@@ -99,19 +100,84 @@ bool hostacct_ctr_exists(u64 id)
 	return hostacct_ctr_known(id);
 }
 
+/**
+ * hostacct_ctr_post - post a container's start or stop
+ * @cmd: HOSTACCT_CMD_WORKLOAD_START_NTF or _STOP_NTF
+ * @id: its cgroup id
+ * @life: its start and stop
+ * @path: its cgroup's path, or NULL to look it up when sending
+ * @shutdown_ns: measured shut-down (stop), 0 if none
+ *
+ * Context: any; does not sleep.
+ */
+void hostacct_ctr_post(u32 cmd, u64 id, const struct hostacct_ctr_life *life,
+		       const char *path, u64 shutdown_ns)
+{
+	struct hostacct_event *ev;
+
+	ev = hostacct_event_new(HOSTACCT_CLASS_CONTAINER, path);
+	if (!ev)
+		return;
+	ev->cmd = cmd;
+	ev->id = id;
+	ev->cgroup_id = id;
+	ev->start_ns = READ_ONCE(life->start_ns);
+	if (READ_ONCE(life->exec_ns)) {
+		ev->startup_ns = READ_ONCE(life->startup_ns);
+		ev->have |= HOSTACCT_EV_STARTUP;
+	}
+	if (shutdown_ns) {
+		ev->shutdown_ns = shutdown_ns;
+		ev->have |= HOSTACCT_EV_SHUTDOWN;
+	}
+	hostacct_event_post(ev);
+}
+
 /*
- * Register @cgrp with @e (consumed when inserted). Context: RCU.
+ * When the container of cgroup @cc, made for pid namespace @ns, started:
+ * its init's fork (the namespace's making), or the fork of the process
+ * that made it if that one runs in @cc too (a shim that cloned itself into
+ * the cgroup first), whichever was first. Context: RCU.
+ */
+static u64 hostacct_ctr_start_ns(struct cgroup *cc, struct pid_namespace *ns,
+				 struct task_struct *p)
+{
+	struct task_struct *init = pid_task(find_pid_ns(1, ns), PIDTYPE_PID);
+	struct task_struct *creator;
+	u64 start = p->group_leader->start_boottime;
+
+	if (!init)
+		return start;
+	start = min(start, init->start_boottime);
+	creator = rcu_dereference(init->real_parent);
+	if (creator && cgroup_is_descendant(task_dfl_cgroup(creator), cc))
+		start = min(start, creator->group_leader->start_boottime);
+	return start;
+}
+
+/*
+ * Register @cgrp with @e (consumed when inserted), a container that
+ * started at @start_ns; @announce: post its start. Context: RCU.
  * Return: whether @e was consumed.
  */
 static bool hostacct_ctr_insert(struct cgroup *cgrp,
-				struct hostacct_ctr_entry *e)
+				struct hostacct_ctr_entry *e, u64 start_ns,
+				bool announce)
 {
 	struct hostacct_ctr_entry *old;
 
 	e->id = cgroup_id(cgrp);
+	memset(&e->life, 0, sizeof(e->life));
+	e->life.start_ns = start_ns;
+	atomic_set(&e->life.state, HOSTACCT_CTR_RUNNING);
 	old = rhashtable_lookup_get_insert_fast(&hostacct_ctrs, &e->node,
 						hostacct_ctr_params);
-	return !old;
+	if (old)
+		return false;
+	if (announce)
+		hostacct_ctr_post(HOSTACCT_CMD_WORKLOAD_START_NTF, e->id,
+				  &e->life, NULL, 0);
+	return true;
 }
 
 /*
@@ -237,6 +303,82 @@ static struct cgroup *hostacct_ctr_of(struct cgroup *cgrp)
 }
 
 /**
+ * hostacct_ctr_life_of - the container that holds a cgroup
+ * @cgrp: a cgroup
+ * @id: out, if not NULL: the container's id
+ *
+ * Context: RCU; the result is valid inside it.
+ * Return: the container's start and stop, or NULL if @cgrp is in none.
+ */
+struct hostacct_ctr_life *hostacct_ctr_life_of(struct cgroup *cgrp, u64 *id)
+{
+	struct hostacct_ctr_entry *e;
+	int level;
+
+	for (level = 1; level <= cgrp->level; level++) {
+		u64 cid = cgroup_id(cgroup_ancestor(cgrp, level));
+
+		e = rhashtable_lookup(&hostacct_ctrs, &cid, hostacct_ctr_params);
+		if (e) {
+			if (id)
+				*id = cid;
+			return &e->life;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * hostacct_ctr_life_by_id - a container by its id
+ * @id: a cgroup id
+ *
+ * Context: RCU; the result is valid inside it.
+ * Return: the container's start and stop, or NULL if @id is none.
+ */
+struct hostacct_ctr_life *hostacct_ctr_life_by_id(u64 id)
+{
+	struct hostacct_ctr_entry *e;
+
+	e = rhashtable_lookup(&hostacct_ctrs, &id, hostacct_ctr_params);
+	return e ? &e->life : NULL;
+}
+
+/**
+ * hostacct_ctr_note_exec - the container of a namespaced process that execs
+ * @p: current, in a pid namespace other than the initial one
+ * @id: out, if not NULL: the container's id
+ *
+ * A runtime that forks the container's init outside the container's
+ * cgroup and moves it in afterwards (crun, runc) is seen here first: the
+ * exec of the payload. Registers the container if it is new (GFP_ATOMIC).
+ *
+ * Context: sched_process_exec, RCU held.
+ * Return: the container's start and stop, or NULL if @p is in none.
+ */
+struct hostacct_ctr_life *hostacct_ctr_note_exec(struct task_struct *p, u64 *id)
+{
+	struct pid_namespace *ns = hostacct_own_pid_ns(p);
+	struct hostacct_ctr_life *life;
+	struct hostacct_ctr_entry *e;
+	struct cgroup *cc;
+
+	life = hostacct_ctr_life_of(task_dfl_cgroup(p), id);
+	if (life || !ns)
+		return life;
+	cc = hostacct_container_cgroup(p, ns);
+	if (!cc || hostacct_ctr_of(cc))
+		return hostacct_ctr_life_of(task_dfl_cgroup(p), id);
+	e = hostacct_ctr_alloc(GFP_ATOMIC | __GFP_NOWARN);
+	if (!e) {
+		hostacct_count(HOSTACCT_CNT_CTR_ATOMIC_FAIL);
+		return NULL;
+	}
+	if (!hostacct_ctr_insert(cc, e, hostacct_ctr_start_ns(cc, ns, p), true))
+		hostacct_ctr_free(e);
+	return hostacct_ctr_life_of(task_dfl_cgroup(p), id);
+}
+
+/**
  * hostacct_classifier_start - set up classification for one request
  * @cl: zeroed state
  *
@@ -245,6 +387,7 @@ static struct cgroup *hostacct_ctr_of(struct cgroup *cgrp)
 int hostacct_classifier_start(struct hostacct_classifier *cl)
 {
 	cl->is_kvm = hostacct_kvm_get();
+	cl->announce = true;
 	return hostacct_classifier_refill(cl);
 }
 
@@ -301,7 +444,9 @@ void hostacct_classify(struct hostacct_classifier *cl, struct task_struct *p,
 		struct cgroup *cc = hostacct_container_cgroup(p, ns);
 
 		if (cc && !hostacct_ctr_of(cc) && cl->nr_pool &&
-		    hostacct_ctr_insert(cc, cl->pool[cl->nr_pool - 1])) {
+		    hostacct_ctr_insert(cc, cl->pool[cl->nr_pool - 1],
+					hostacct_ctr_start_ns(cc, ns, p),
+					cl->announce)) {
 			cl->nr_pool--;
 			cl->last_cgrp = NULL;	/* the cache may be stale now */
 		}
@@ -371,7 +516,9 @@ void hostacct_ctr_note_fork(struct task_struct *parent,
 		e = hostacct_ctr_alloc(GFP_ATOMIC | __GFP_NOWARN);
 		if (!e)
 			hostacct_count(HOSTACCT_CNT_CTR_ATOMIC_FAIL);
-		else if (!hostacct_ctr_insert(cc, e))
+		else if (!hostacct_ctr_insert(cc, e,
+					      hostacct_ctr_start_ns(cc, ns, child),
+					      true))
 			hostacct_ctr_free(e);
 	}
 	rcu_read_unlock();

@@ -7,7 +7,11 @@
  *   alloc_peak_bytes  the most ever (writing 0 resets it to now)
  *   counters          exits of thread groups a query saw / none saw,
  *                     ledger inserts that failed, containers a fork
- *                     could not register (GFP_ATOMIC failed)
+ *                     could not register (GFP_ATOMIC failed), lifecycle
+ *                     entries not made, events sent (to at least one
+ *                     subscriber) and lost before sending
+ *   probes            per probe: calls, and the ns spent in them
+ *                     (local_clock() around the probe's work)
  * Static data (per-CPU counters) is in the module's size.
  */
 
@@ -21,6 +25,14 @@
 static atomic64_t hostacct_alloc_now;
 static atomic64_t hostacct_alloc_peak;
 static DEFINE_PER_CPU(unsigned long[__HOSTACCT_CNT_MAX], hostacct_counts);
+
+struct hostacct_probe_cost {
+	u64 calls;
+	u64 ns;
+};
+
+static DEFINE_PER_CPU(struct hostacct_probe_cost[__HOSTACCT_PROBE_MAX],
+		      hostacct_probe_costs);
 static struct dentry *hostacct_debugfs;
 
 /* Account @delta bytes allocated (> 0) or freed (< 0). */
@@ -42,6 +54,14 @@ void hostacct_mem_charge(s64 delta)
 void hostacct_count(unsigned int what)
 {
 	this_cpu_inc(hostacct_counts[what]);
+}
+
+/* Count one call of probe @probe that took @ns. Context: any. */
+void hostacct_probe_time(unsigned int probe, u64 ns)
+{
+	/* this_cpu ops: a probe interrupted by another loses nothing */
+	this_cpu_inc(hostacct_probe_costs[probe].calls);
+	this_cpu_add(hostacct_probe_costs[probe].ns, ns);
 }
 
 static int hostacct_alloc_get(void *data, u64 *val)
@@ -69,6 +89,9 @@ static int hostacct_counters_show(struct seq_file *m, void *v)
 		[HOSTACCT_CNT_EXIT_UNSEEN] = "exits_unseen",
 		[HOSTACCT_CNT_LEDGER_FULL] = "ledger_insert_failed",
 		[HOSTACCT_CNT_CTR_ATOMIC_FAIL] = "container_register_failed",
+		[HOSTACCT_CNT_LIFE_ATOMIC_FAIL] = "lifecycle_entry_failed",
+		[HOSTACCT_CNT_EVENT_SENT] = "events_sent",
+		[HOSTACCT_CNT_EVENT_DROPPED] = "events_dropped",
 	};
 	unsigned int i;
 	int cpu;
@@ -84,6 +107,36 @@ static int hostacct_counters_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(hostacct_counters);
 
+static int hostacct_probes_show(struct seq_file *m, void *v)
+{
+	static const char *const names[__HOSTACCT_PROBE_MAX] = {
+		[HOSTACCT_PROBE_FORK] = "fork",
+		[HOSTACCT_PROBE_EXEC] = "exec",
+		[HOSTACCT_PROBE_EXIT] = "exit",
+		[HOSTACCT_PROBE_FREE] = "free",
+		[HOSTACCT_PROBE_SIGNAL] = "signal",
+		[HOSTACCT_PROBE_POPULATED] = "populated",
+		[HOSTACCT_PROBE_VCPU_FIRST] = "vcpu_first",
+	};
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < __HOSTACCT_PROBE_MAX; i++) {
+		u64 calls = 0, ns = 0;
+
+		for_each_possible_cpu(cpu) {
+			const struct hostacct_probe_cost *c =
+				&per_cpu(hostacct_probe_costs, cpu)[i];
+
+			calls += READ_ONCE(c->calls);
+			ns += READ_ONCE(c->ns);
+		}
+		seq_printf(m, "%s calls=%llu ns=%llu\n", names[i], calls, ns);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hostacct_probes);
+
 void __init hostacct_debugfs_init(void)
 {
 	hostacct_debugfs = debugfs_create_dir("hostacct", NULL);
@@ -93,6 +146,8 @@ void __init hostacct_debugfs_init(void)
 				   &hostacct_alloc_peak, &hostacct_peak_fops);
 	debugfs_create_file("counters", 0400, hostacct_debugfs, NULL,
 			    &hostacct_counters_fops);
+	debugfs_create_file("probes", 0400, hostacct_debugfs, NULL,
+			    &hostacct_probes_fops);
 }
 
 void hostacct_debugfs_exit(void)

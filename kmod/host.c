@@ -291,7 +291,8 @@ static int hostacct_class_put(struct sk_buff *skb, u32 class,
 	    nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_NR_PROCS,
 			r->cls[class].nr_procs) ||
 	    nla_put_u32(skb, HOSTACCT_A_CLASS_STATS_NR_THREADS,
-			r->cls[class].nr_threads)) {
+			r->cls[class].nr_threads) ||
+	    hostacct_life_put_stats(skb, class)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -389,7 +390,8 @@ int hostacct_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 		c0[i] += (c1[i] - c0[i]) / 2;
 
 	err = -ENOMEM;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + hostacct_life_stats_size(),
+			  GFP_KERNEL);
 	if (!msg)
 		goto out;
 	hdr = genlmsg_put_reply(msg, info, &hostacct_nl_family, 0,

@@ -12,17 +12,24 @@
  *   usage.c     what one thread group used: CPU and memory
  *   classify.c  which workload a thread group belongs to; containers
  *   ledger.c    cumulative CPU per thread group and class, monotonic
- *   probes.c    tracepoint probes: fork (containers), free (exits)
+ *   probes.c    tracepoint probes: fork, exec, exit, free, signals,
+ *               cgroup population, a vCPU's first guest entry
+ *   lifecycle.c start-up and shut-down of workloads; their events
+ *   events.c    start and stop notifications, one group per class
  *   kvm.c       VMM detection, vCPUs, guest memory
  *   cgroup.c    cgroup paths and memory cgroup usage
  *   debugfs.c   what the module holds and does (allocations, counts)
  *
  * Dependencies run one way: workload.c and host.c use walk, classify,
- * ledger and usage; probes.c uses classify and ledger; nothing calls back.
+ * ledger and usage; probes.c uses classify, ledger and lifecycle;
+ * lifecycle.c uses classify; classify.c and lifecycle.c post to events.c,
+ * which uses nothing; nothing calls back.
  */
 #ifndef _HOSTACCT_H
 #define _HOSTACCT_H
 
+#include <linux/llist.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <net/genetlink.h>
 #include <linux/hostacct.h>
@@ -35,6 +42,14 @@ struct mm_struct;
 struct task_struct;
 
 /* netlink.c */
+
+/* Multicast groups, in the family's order: one per class with events. */
+enum {
+	HOSTACCT_MCGRP_IDX_NATIVE,
+	HOSTACCT_MCGRP_IDX_KVM,
+	HOSTACCT_MCGRP_IDX_CONTAINER,
+};
+
 extern struct genl_family hostacct_nl_family;
 int hostacct_nl_init(void);
 void hostacct_nl_exit(void);
@@ -49,8 +64,25 @@ enum {
 	HOSTACCT_CNT_EXIT_UNSEEN,	/* frees of thread groups none saw */
 	HOSTACCT_CNT_LEDGER_FULL,	/* ledger inserts that failed */
 	HOSTACCT_CNT_CTR_ATOMIC_FAIL,	/* containers not registered at fork */
+	HOSTACCT_CNT_LIFE_ATOMIC_FAIL,	/* lifecycle entries not made (GFP_ATOMIC) */
+	HOSTACCT_CNT_EVENT_SENT,	/* notifications sent */
+	HOSTACCT_CNT_EVENT_DROPPED,	/* ... lost before sending (memory, backlog) */
 	__HOSTACCT_CNT_MAX
 };
+
+/* Probes whose cost debugfs shows (probes.c times them). */
+enum {
+	HOSTACCT_PROBE_FORK,
+	HOSTACCT_PROBE_EXEC,
+	HOSTACCT_PROBE_EXIT,
+	HOSTACCT_PROBE_FREE,
+	HOSTACCT_PROBE_SIGNAL,
+	HOSTACCT_PROBE_POPULATED,
+	HOSTACCT_PROBE_VCPU_FIRST,	/* the slow path of the guest-entry probe */
+	__HOSTACCT_PROBE_MAX
+};
+
+void hostacct_probe_time(unsigned int probe, u64 ns);
 
 void hostacct_debugfs_init(void);
 void hostacct_debugfs_exit(void);
@@ -65,6 +97,57 @@ int hostacct_workload_get_doit(struct sk_buff *skb, struct genl_info *info);
 int hostacct_workload_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int hostacct_workload_get_done(struct netlink_callback *cb);
+
+/* events.c */
+
+enum {
+	HOSTACCT_EV_CPU = BIT(0),
+	HOSTACCT_EV_STARTUP = BIT(1),
+	HOSTACCT_EV_SHUTDOWN = BIT(2),
+};
+
+/**
+ * struct hostacct_event - a start or stop of a workload, to be sent
+ * @node: in the queue
+ * @cmd: HOSTACCT_CMD_WORKLOAD_START_NTF or _STOP_NTF
+ * @class: the workload's class
+ * @changed: the class it changed to (stop) or from (start), 0 if none
+ * @have: HOSTACCT_EV_* of the optional values set
+ * @pid: leader pid (native, kvm), 0 for a container
+ * @id: workload id
+ * @start_ns: CLOCK_BOOTTIME start of the workload (its identity)
+ * @time_ns: CLOCK_BOOTTIME of the event
+ * @cgroup_id: its cgroup, whose path is sent unless @path is set
+ * @cpu_ns: CPU time over its life (stop)
+ * @startup_ns: measured start-up
+ * @shutdown_ns: measured shut-down
+ * @comm: its name, or empty for a container (its cgroup's name)
+ * @path: a cgroup path to send as it is (one that may be gone by then)
+ */
+struct hostacct_event {
+	struct llist_node node;
+	u8 cmd;
+	u8 class;
+	u8 changed;
+	u8 have;
+	u32 pid;
+	u64 id;
+	u64 start_ns;
+	u64 time_ns;
+	u64 cgroup_id;
+	u64 cpu_ns;
+	u64 startup_ns;
+	u64 shutdown_ns;
+	char comm[TASK_COMM_LEN];
+	char path[];
+};
+
+bool hostacct_events_wanted(u32 class);
+struct hostacct_event *hostacct_event_new(u32 class, const char *path);
+void hostacct_event_post(struct hostacct_event *ev);
+int hostacct_events_init(void);
+void hostacct_events_start(void);
+void hostacct_events_exit(void);
 
 /* usage.c */
 
@@ -163,9 +246,11 @@ struct hostacct_class_info {
  * @last_cgrp: cache: the cgroup looked up last ...
  * @last_ctr: ... and the container cgroup found for it (or NULL)
  * @last_id: ... and its id
+ * @announce: post the start of containers found (not at load)
  */
 struct hostacct_classifier {
 	bool (*is_kvm)(struct file *file);
+	bool announce;
 	void *pool[HOSTACCT_WALK_BATCH];
 	unsigned int nr_pool;
 	struct cgroup *last_cgrp;
@@ -181,6 +266,39 @@ void hostacct_classify(struct hostacct_classifier *cl, struct task_struct *p,
 u32 hostacct_classify_exited(struct task_struct *p);
 void hostacct_ctr_note_fork(struct task_struct *parent,
 			    struct task_struct *child);
+
+/**
+ * struct hostacct_ctr_life - start and stop of a container
+ * @start_ns: CLOCK_BOOTTIME it started: its pid namespace was made, or
+ *	the process that made it entered its cgroup, whichever came first
+ *	(0: unknown, it was there before the module)
+ * @exec_ns: its payload's exec, the first in its pid namespace; 0: not yet
+ * @startup_ns: @exec_ns - @start_ns, once measured
+ * @shut_ns: the first stop signal to its init (or SIGKILL to any member);
+ *	0: none
+ * @state: HOSTACCT_CTR_RUNNING or HOSTACCT_CTR_STOPPED (no task left)
+ *
+ * Times are set once per run with cmpxchg; a restart (the cgroup
+ * populated again) starts a new run.
+ */
+struct hostacct_ctr_life {
+	u64 start_ns;
+	u64 exec_ns;
+	u64 startup_ns;
+	u64 shut_ns;
+	atomic_t state;
+};
+
+enum {
+	HOSTACCT_CTR_RUNNING,
+	HOSTACCT_CTR_STOPPED,
+};
+
+struct hostacct_ctr_life *hostacct_ctr_life_of(struct cgroup *cgrp, u64 *id);
+struct hostacct_ctr_life *hostacct_ctr_life_by_id(u64 id);
+struct hostacct_ctr_life *hostacct_ctr_note_exec(struct task_struct *p, u64 *id);
+void hostacct_ctr_post(u32 cmd, u64 id, const struct hostacct_ctr_life *life,
+		       const char *path, u64 shutdown_ns);
 void hostacct_ctrs_sweep(void);
 int hostacct_classify_seed(void);
 bool hostacct_ctr_exists(u64 id);
@@ -243,6 +361,20 @@ u64 hostacct_ledger_class_exited(u32 class);
 int hostacct_ledger_init(void);
 void hostacct_ledger_destroy(void);
 
+/* lifecycle.c */
+void hostacct_life_fork(struct task_struct *child);
+void hostacct_life_exec(struct task_struct *p);
+void hostacct_life_exit(struct task_struct *p);
+void hostacct_life_free(struct task_struct *p);
+void hostacct_life_signal(int sig, struct task_struct *t, int result);
+void hostacct_life_populated(struct cgroup *cgrp, const char *path, int val);
+void hostacct_life_vcpu_ran(void);
+int hostacct_life_put_stats(struct sk_buff *skb, u32 class);
+size_t hostacct_life_stats_size(void);
+int hostacct_life_init(void);
+int hostacct_life_seed(void);
+void hostacct_life_destroy(void);
+
 /* probes.c */
 int hostacct_probes_init(void);
 void hostacct_probes_exit(void);
@@ -252,6 +384,9 @@ typedef bool (*hostacct_file_is_kvm_t)(struct file *file);
 
 hostacct_file_is_kvm_t hostacct_kvm_get(void);
 void hostacct_kvm_put(hostacct_file_is_kvm_t is_kvm);
+struct kvm_vcpu;
+void hostacct_kvm_entry_probe(void *data, struct kvm_vcpu *vcpu,
+			      bool force_immediate_exit);
 bool hostacct_kvm_is_vmm(struct task_struct *mt, hostacct_file_is_kvm_t is_kvm);
 void hostacct_kvm_adopt_workers(struct hostacct_ledger_pool *pool,
 				struct hostacct_tg *e, struct task_struct *p,

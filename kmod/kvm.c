@@ -40,6 +40,7 @@
 #include <linux/file.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
@@ -55,6 +56,32 @@ void hostacct_kvm_put(hostacct_file_is_kvm_t is_kvm)
 {
 	if (is_kvm)
 		symbol_put(file_is_kvm);
+}
+
+/**
+ * hostacct_kvm_entry_probe - kvm.ko's kvm_entry: a vCPU enters guest mode
+ * @data: unused
+ * @vcpu: the vCPU, run by current
+ * @force_immediate_exit: unused (the tracepoint's second argument on both
+ *	supported kernels)
+ *
+ * Runs before every guest entry of every vCPU, so it does one thing: a
+ * vCPU's exit counter (x86: incremented after each exit, never reset by
+ * KVM) is 0 only before its first exit, and that is its first entry.
+ * The rest is lifecycle.c's, once per vCPU.
+ *
+ * Context: the vCPU thread, interrupts off.
+ */
+void hostacct_kvm_entry_probe(void *data, struct kvm_vcpu *vcpu,
+			      bool force_immediate_exit)
+{
+	u64 t0;
+
+	if (likely(READ_ONCE(vcpu->stat.exits)))
+		return;
+	t0 = local_clock();
+	hostacct_life_vcpu_ran();
+	hostacct_probe_time(HOSTACCT_PROBE_VCPU_FIRST, local_clock() - t0);
 }
 
 static int hostacct_kvm_match(const void *arg, struct file *file,

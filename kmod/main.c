@@ -21,16 +21,28 @@ static int __init hostacct_init(void)
 	err = hostacct_host_init();
 	if (err)
 		goto err_classify;
-	/* The fork probe first, so that no container is missed by the seed. */
-	err = hostacct_probes_init();
+	err = hostacct_life_init();
 	if (err)
 		goto err_host;
+	err = hostacct_events_init();
+	if (err)
+		goto err_life;
+	/*
+	 * The probes first, so that no container and no VM is missed by the
+	 * seeds. Events are made once the family (their groups) exists.
+	 */
+	err = hostacct_probes_init();
+	if (err)
+		goto err_events;
 	err = hostacct_classify_seed();
+	if (!err)
+		err = hostacct_life_seed();
 	if (err)
 		goto err_probes;
 	err = hostacct_nl_init();
 	if (err)
 		goto err_probes;
+	hostacct_events_start();
 	hostacct_debugfs_init();
 
 	pr_info("version %s loaded\n", HOSTACCT_VERSION);
@@ -38,6 +50,10 @@ static int __init hostacct_init(void)
 
 err_probes:
 	hostacct_probes_exit();
+err_events:
+	hostacct_events_exit();
+err_life:
+	hostacct_life_destroy();
 err_host:
 	hostacct_host_exit();
 err_classify:
@@ -50,9 +66,12 @@ err_ledger:
 static void __exit hostacct_exit(void)
 {
 	hostacct_debugfs_exit();
-	/* no request runs past this: each holds a module reference */
-	hostacct_nl_exit();
+	/* no request runs now: each holds a module reference */
 	hostacct_probes_exit();
+	/* what the probes queued is sent while the family exists */
+	hostacct_events_exit();
+	hostacct_nl_exit();
+	hostacct_life_destroy();
 	hostacct_classify_exit();
 	hostacct_ledger_destroy();
 	hostacct_host_exit();

@@ -98,6 +98,31 @@ static const struct genl_ops hostacct_nl_ops[] = {
 };
 
 /*
+ * Events of each class go to a group of their own, so that a subscriber
+ * to VMs and containers never receives (nor makes the kernel build) the
+ * many native ones. Joining needs CAP_NET_ADMIN in the initial user
+ * namespace, checked by genetlink at bind. Genetlink offers no hook that
+ * could refuse a subscriber by pid or cgroup namespace on either kernel,
+ * so a process in a container that shares the host's network namespace
+ * and holds CAP_NET_ADMIN there can subscribe (unlike the commands,
+ * which refuse it); the admin guide says so.
+ */
+static const struct genl_multicast_group hostacct_nl_mcgrps[] = {
+	[HOSTACCT_MCGRP_IDX_NATIVE] = {
+		.name = HOSTACCT_MCGRP_NATIVE,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[HOSTACCT_MCGRP_IDX_KVM] = {
+		.name = HOSTACCT_MCGRP_KVM,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[HOSTACCT_MCGRP_IDX_CONTAINER] = {
+		.name = HOSTACCT_MCGRP_CONTAINER,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+/*
  * parallel_ops: each request builds its own snapshot; what requests share
  * (the ledger, the container registry, the CPU state accumulators) has its
  * own locking, so no family lock is needed. netnsok is false: the family
@@ -111,6 +136,8 @@ struct genl_family hostacct_nl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= hostacct_nl_ops,
 	.n_ops		= ARRAY_SIZE(hostacct_nl_ops),
+	.mcgrps		= hostacct_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(hostacct_nl_mcgrps),
 };
 
 int __init hostacct_nl_init(void)

@@ -9,7 +9,10 @@ kmod/netlink.c agree with Documentation/netlink/specs/hostacct.yaml:
     and their _MAX values) exists in the header with the same value, and
     the header has no HOSTACCT_ enumerator the spec does not know;
   * the policy of each command accepts exactly the spec's request
-    attributes of that command, with the spec's types.
+    attributes of that command, with the spec's types (notifications
+    have no request, and no policy);
+  * each multicast group of the spec is a HOSTACCT_MCGRP_* string in the
+    header, and kmod/netlink.c registers the groups in the spec's order.
 
 The spec is read with the kernel's own YNL library (tools/net/ynl from
 Debian's linux-source, extracted by scripts/ksrc.sh), which also validates
@@ -126,6 +129,8 @@ def main():
         ktext = f.read()
     fam = family.name
     for op in family.msgs.values():
+        if not (op.yaml.get("do") or op.yaml.get("dump")):
+            continue    # a notification: nothing to accept
         arr = "%s_%s_policy" % (fam, op.name.replace("-", "_"))
         ents = policy_entries(ktext, arr)
         if ents is None:
@@ -151,12 +156,27 @@ def main():
                 errors.append("%s: policy %s accepts %s, not a request attribute in the spec" %
                               (op.name, arr, cn))
 
+    # Multicast groups: the header's names, the kernel's order.
+    groups = [g["name"] for g in (family.yaml.get("mcast-groups") or {}).get("list", [])]
+    defined = dict(re.findall(r'^#define\s+(HOSTACCT_MCGRP_\w+)\s+"([^"]*)"', header, re.M))
+    for g in groups:
+        cn = c_name(fam, "mcgrp", g)
+        if defined.get(cn) != g:
+            errors.append('header lacks #define %s "%s"' % (cn, g))
+    for cn in sorted(set(defined) - {c_name(fam, "mcgrp", g) for g in groups}):
+        errors.append("header has %s, the spec does not" % cn)
+    m = re.search(r"hostacct_nl_mcgrps\[\]\s*=\s*\{(.*?)\n\};", ktext, re.S)
+    kgroups = re.findall(r"\.name\s*=\s*(HOSTACCT_MCGRP_\w+)", m.group(1)) if m else []
+    if kgroups != [c_name(fam, "mcgrp", g) for g in groups]:
+        errors.append("kmod/netlink.c registers groups %s, the spec lists %s" % (kgroups, groups))
+    exp_groups = len(groups)
+
     for e in errors:
         print("spec-check: " + e)
     if errors:
         return 1
-    print("spec-check: %s.yaml, the uAPI header and the policies agree (%d enumerators)"
-          % (fam, len(exp)))
+    print("spec-check: %s.yaml, the uAPI header and the policies agree"
+          " (%d enumerators, %d multicast groups)" % (fam, len(exp), exp_groups))
     return 0
 
 

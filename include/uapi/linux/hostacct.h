@@ -85,9 +85,40 @@ enum {
 	HOSTACCT_A_CLASS_STATS_NR_WORKLOADS,	/* u32 */
 	HOSTACCT_A_CLASS_STATS_NR_PROCS,	/* u32 */
 	HOSTACCT_A_CLASS_STATS_NR_THREADS,	/* u32 */
+	HOSTACCT_A_CLASS_STATS_STARTUP,		/* nest, HOSTACCT_A_HIST_* */
+	HOSTACCT_A_CLASS_STATS_SHUTDOWN,	/* nest, HOSTACCT_A_HIST_* */
 
 	__HOSTACCT_A_CLASS_STATS_MAX,
 	HOSTACCT_A_CLASS_STATS_MAX = (__HOSTACCT_A_CLASS_STATS_MAX - 1)
+};
+
+/*
+ * Nested in HOSTACCT_A_CLASS_STATS_STARTUP and _SHUTDOWN: the start-up or
+ * shut-down durations measured for a class since the module was loaded,
+ * as a histogram. Cumulative: no count ever decreases.
+ */
+enum {
+	HOSTACCT_A_HIST_PAD = 1,
+	HOSTACCT_A_HIST_COUNT,			/* u64, durations measured */
+	HOSTACCT_A_HIST_SUM_NS,			/* u64, their sum */
+	HOSTACCT_A_HIST_BUCKET,			/* nest, multi, HOSTACCT_A_BUCKET_* */
+
+	__HOSTACCT_A_HIST_MAX,
+	HOSTACCT_A_HIST_MAX = (__HOSTACCT_A_HIST_MAX - 1)
+};
+
+/*
+ * Nested in HOSTACCT_A_HIST_BUCKET: one bucket, durations d with
+ * GT_NS < d <= LE_NS; only buckets that hold a duration are sent.
+ */
+enum {
+	HOSTACCT_A_BUCKET_PAD = 1,
+	HOSTACCT_A_BUCKET_LE_NS,		/* u64, upper bound; U64_MAX for +Inf */
+	HOSTACCT_A_BUCKET_COUNT,		/* u64, durations in the bucket */
+	HOSTACCT_A_BUCKET_GT_NS,		/* u64, lower bound (excluded) */
+
+	__HOSTACCT_A_BUCKET_MAX,
+	HOSTACCT_A_BUCKET_MAX = (__HOSTACCT_A_BUCKET_MAX - 1)
 };
 
 /*
@@ -124,6 +155,11 @@ enum {
 	HOSTACCT_A_WORKLOAD_EXACT_MEM,		/* flag, request: exact RSS */
 	HOSTACCT_A_WORKLOAD_MEM_HUGETLB_BYTES,	/* u64, hugetlbfs pages mapped */
 	HOSTACCT_A_WORKLOAD_CPU_WORKERS_NS,	/* u64, kernel workers, in CPU_NS */
+	HOSTACCT_A_WORKLOAD_EVENT_TIME_NS,	/* u64, notifications: CLOCK_BOOTTIME */
+	HOSTACCT_A_WORKLOAD_EVENT_SEQ,		/* u64, notifications: per class */
+	HOSTACCT_A_WORKLOAD_STARTUP_NS,		/* u64, measured start-up */
+	HOSTACCT_A_WORKLOAD_SHUTDOWN_NS,	/* u64, measured shut-down */
+	HOSTACCT_A_WORKLOAD_CHANGED_CLASS,	/* u32, notifications: to (stop), from (start) */
 
 	__HOSTACCT_A_WORKLOAD_MAX,
 	HOSTACCT_A_WORKLOAD_MAX = (__HOSTACCT_A_WORKLOAD_MAX - 1)
@@ -161,9 +197,21 @@ enum {
 	HOSTACCT_A_VCPU_MAX = (__HOSTACCT_A_VCPU_MAX - 1)
 };
 
+/*
+ * Workload start and stop notifications go to one multicast group per
+ * class (a subscriber joins the classes it wants); each carries
+ * HOSTACCT_A_WORKLOAD_* attributes and a sequence number per class that
+ * grows by one per event, so a gap is the number of events lost.
+ */
+#define HOSTACCT_MCGRP_NATIVE		"native"
+#define HOSTACCT_MCGRP_KVM		"kvm"
+#define HOSTACCT_MCGRP_CONTAINER	"container"
+
 enum {
 	HOSTACCT_CMD_HOST_GET = 1,
 	HOSTACCT_CMD_WORKLOAD_GET,
+	HOSTACCT_CMD_WORKLOAD_START_NTF,
+	HOSTACCT_CMD_WORKLOAD_STOP_NTF,
 
 	__HOSTACCT_CMD_MAX,
 	HOSTACCT_CMD_MAX = (__HOSTACCT_CMD_MAX - 1)
