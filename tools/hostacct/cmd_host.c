@@ -51,6 +51,45 @@ void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h)
 	ha_out_section_end(o);
 }
 
+/*
+ * Start-up and shut-down of a class: median and p95 of what the module
+ * measured since it was loaded (read from its histograms, so each within
+ * half a bucket, about 12 %).
+ */
+void ha_print_life(struct ha_out *o, const struct ha_class_stats *cs)
+{
+	static const char *const keys[2][3] = {
+		{ "startup_count", "startup_p50_s", "startup_p95_s" },
+		{ "shutdown_count", "shutdown_p50_s", "shutdown_p95_s" },
+	};
+	static const char *const hdrs[2][2] = {
+		{ "START-UP", "START-P95" },
+		{ "SHUT-DOWN", "SHUT-P95" },
+	};
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const struct ha_hist *hh = k ? &cs->shutdown : &cs->startup;
+
+		if (!cs->has_life) {
+			ha_out_none(o, keys[k][0], NULL);
+			ha_out_none(o, keys[k][1], hdrs[k][0]);
+			ha_out_none(o, keys[k][2], hdrs[k][1]);
+			continue;
+		}
+		ha_out_u64(o, keys[k][0], NULL, hh->count, HA_U_NONE);
+		if (hh->count) {
+			ha_out_dbl(o, keys[k][1], hdrs[k][0],
+				   ha_hist_quantile(hh, 0.5) / 1e9, HA_U_DUR_S);
+			ha_out_dbl(o, keys[k][2], hdrs[k][1],
+				   ha_hist_quantile(hh, 0.95) / 1e9, HA_U_DUR_S);
+		} else {
+			ha_out_none(o, keys[k][1], hdrs[k][0]);
+			ha_out_none(o, keys[k][2], hdrs[k][1]);
+		}
+	}
+}
+
 /* JSON: a "classes" array inside the host object; tables: a section. */
 void ha_print_class_stats(struct ha_out *o, const struct ha_host *h)
 {
@@ -67,6 +106,8 @@ void ha_print_class_stats(struct ha_out *o, const struct ha_host *h)
 		ha_out_u64(o, "nr_workloads", NULL, cs->nr_workloads, HA_U_NONE);
 		ha_out_u64(o, "nr_procs", NULL, cs->nr_procs, HA_U_NONE);
 		ha_out_u64(o, "nr_threads", NULL, cs->nr_threads, HA_U_NONE);
+		if (c != HOSTACCT_CLASS_KERNEL)
+			ha_print_life(o, cs);
 		ha_out_nest_end(o);
 	}
 	ha_out_nest_end(o);
@@ -87,6 +128,7 @@ static void host_class_table(struct ha_out *o, const struct ha_host *h)
 		ha_out_u64(o, "nr_threads", "THREADS", cs->nr_threads, HA_U_NONE);
 		ha_out_u64(o, "cpu_ns", "CPU(s)", cs->cpu_ns, HA_U_NS_S);
 		ha_out_u64(o, "exited_cpu_ns", "EXITED(s)", cs->exited_ns, HA_U_NS_S);
+		ha_print_life(o, c == HOSTACCT_CLASS_KERNEL ? &(struct ha_class_stats){ 0 } : cs);
 		ha_out_row_end(o);
 	}
 	ha_out_section_end(o);

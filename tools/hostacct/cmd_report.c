@@ -410,6 +410,7 @@ static void section_tradeoffs(struct ha_out *o, const struct rep *r)
 				   HA_U_FIXED2);
 		else
 			ha_out_none(o, "median_age_s", "MEDIAN-AGE(s)");
+		ha_print_life(o, &r->iv.b->host.cls[c]);
 		ha_out_str(o, "isolation", "ISOLATION", n ? iso : "-");
 		ha_out_row_end(o);
 		free(ctr_iso);

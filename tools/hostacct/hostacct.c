@@ -57,6 +57,7 @@ static const struct ha_cmd commands[] = {
 	{ "rightsize", RUN_RIGHTSIZE, "recommended VM and container reservations from the history",
 	  "history" },
 	{ "export", RUN_EXPORT, "the recorded series, for plotting and other tools", "history" },
+	{ "events", cmd_events, "workloads starting and stopping, as they happen", NULL },
 	{ "version", cmd_version, "versions of this tool and of the kernel module", NULL },
 };
 

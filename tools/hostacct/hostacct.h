@@ -76,6 +76,7 @@ int cmd_history_report(int argc, char **argv);
 int cmd_rightsize(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* ---- netlink (nl.c) ---- */
 
@@ -86,6 +87,7 @@ struct ha_nl {
 	struct mnl_socket *sock;
 	uint16_t family;
 	uint32_t family_version;
+	uint32_t mcgrp[HOSTACCT_CLASS_MAX + 1];	/* event group ids; 0: none */
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;
@@ -100,6 +102,7 @@ void ha_nl_close(struct ha_nl *h);
 struct nlmsghdr *ha_nl_request(struct ha_nl *h, uint8_t cmd, bool dump);
 int ha_nl_run(struct ha_nl *h, struct nlmsghdr *req, ha_nl_cb cb, void *data);
 int ha_nl_open_or_report(struct ha_nl *h);
+int ha_nl_ctrl_notify_group(struct ha_nl *h, uint32_t *id);
 
 /* ---- parsed messages (parse.c) ---- */
 
@@ -119,12 +122,29 @@ enum {
 
 extern const char *const ha_cpu_state_names[HA_CPU_NSTATES];
 
+/* A histogram of durations the module measured (sparse: non-empty buckets). */
+#define HA_HIST_MAX	96
+
+struct ha_hist {
+	uint64_t count;
+	uint64_t sum_ns;
+	uint32_t n;			/* buckets in b[], increasing */
+	struct {
+		uint64_t gt;		/* lower bound, excluded */
+		uint64_t le;		/* upper bound; UINT64_MAX: +Inf */
+		uint64_t count;
+	} b[HA_HIST_MAX];
+};
+
 struct ha_class_stats {
 	uint64_t cpu_ns;	/* live + exited */
 	uint64_t exited_ns;
 	uint32_t nr_workloads;
 	uint32_t nr_procs;
 	uint32_t nr_threads;
+	bool has_life;		/* the module measures start-up and shut-down */
+	struct ha_hist startup;
+	struct ha_hist shutdown;
 };
 
 struct ha_host {
@@ -236,7 +256,29 @@ struct ha_filter {
 	bool exact_mem;		/* exact RSS counters */
 };
 
+/* A start or stop notification. */
+struct ha_event {
+	bool stop;
+	uint32_t class;
+	uint64_t id;
+	uint64_t seq;
+	uint64_t time_ns;		/* CLOCK_BOOTTIME */
+	uint64_t start_ns;
+	char name[64];
+	uint32_t leader_pid;
+	uint64_t cgroup_id;
+	char cgroup_path[4096];
+	uint32_t changed_class;		/* 0: none */
+	bool has_cpu, has_startup, has_shutdown;
+	uint64_t cpu_ns;
+	uint64_t startup_ns;
+	uint64_t shutdown_ns;
+};
+
 int ha_parse_host(const struct nlmsghdr *nlh, struct ha_host *h);
+int ha_parse_event(const struct nlmsghdr *nlh, struct ha_event *ev);
+double ha_hist_quantile(const struct ha_hist *h, double q);
+uint64_t ha_hist_le(const struct ha_hist *h, uint64_t bound);
 int ha_parse_workload(const struct nlmsghdr *nlh, struct ha_workload *w,
 		      struct ha_arena *strings);
 void ha_workload_free(struct ha_workload *w);
@@ -364,6 +406,7 @@ enum ha_unit {
 	HA_U_NS_S,	/* nanoseconds shown as seconds */
 	HA_U_PCT,	/* percent, one decimal */
 	HA_U_FIXED2,	/* fixed point, two decimals */
+	HA_U_DUR_S,	/* seconds; tables: 850us, 12.3ms, 1.85s */
 };
 
 struct ha_out;
@@ -389,6 +432,7 @@ void ha_out_nest_end(struct ha_out *o);
 
 void ha_print_host(struct ha_out *o, const char *key, const struct ha_host *h);
 void ha_print_class_stats(struct ha_out *o, const struct ha_host *h);
+void ha_print_life(struct ha_out *o, const struct ha_class_stats *cs);
 void ha_print_workload(struct ha_out *o, const struct ha_workload *w);
 const struct ha_workload **ha_sort_by_cpu(const struct ha_snapshot *s);
 
@@ -400,6 +444,7 @@ int ha_parse_seconds(const char *s, double *secs);
 int ha_parse_duration(const char *s, double *secs);
 char *ha_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 char *ha_fmt_seconds(char *buf, size_t len, uint64_t ns);
+char *ha_fmt_dur(char *buf, size_t len, double secs);
 int ha_cgroup_id(const char *root, const char *path, uint64_t *id);
 const char *ha_cgroup_root(void);
 size_t ha_utf8_seq(const char *str, uint32_t *cp);

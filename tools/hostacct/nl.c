@@ -34,6 +34,45 @@ static const char *const workload_attr_names[HOSTACCT_A_WORKLOAD_MAX + 1] = {
 	[HOSTACCT_A_WORKLOAD_PID] = "pid",
 };
 
+/* The event group of each class, by the group's name in the spec. */
+static const char *const ha_mcgrp_names[HOSTACCT_CLASS_MAX + 1] = {
+	[HOSTACCT_CLASS_NATIVE] = HOSTACCT_MCGRP_NATIVE,
+	[HOSTACCT_CLASS_KVM] = HOSTACCT_MCGRP_KVM,
+	[HOSTACCT_CLASS_CONTAINER] = HOSTACCT_MCGRP_CONTAINER,
+};
+
+/*
+ * CTRL_ATTR_MCAST_GROUPS: a nest of nests, each a group's name and id;
+ * the ids of @names go into @ids.
+ */
+static void ha_nl_groups(const struct nlattr *nest, const char *const *names,
+			 size_t n, uint32_t *ids)
+{
+	const struct nlattr *grp, *attr;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return;
+	mnl_attr_for_each_nested(grp, nest) {
+		const char *name = NULL;
+		uint32_t id = 0;
+		size_t i;
+
+		if (mnl_attr_validate(grp, MNL_TYPE_NESTED) < 0)
+			continue;
+		mnl_attr_for_each_nested(attr, grp) {
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+				name = mnl_attr_get_str(attr);
+			else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+				id = mnl_attr_get_u32(attr);
+		}
+		for (i = 0; name && i < n; i++)
+			if (names[i] && !strcmp(names[i], name))
+				ids[i] = id;
+	}
+}
+
 static int ha_nl_family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ha_nl *h = data;
@@ -41,6 +80,10 @@ static int ha_nl_family_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_MCAST_GROUPS:
+			ha_nl_groups(attr, ha_mcgrp_names, HOSTACCT_CLASS_MAX + 1,
+				     h->mcgrp);
+			break;
 		case CTRL_ATTR_FAMILY_ID:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 				return MNL_CB_ERROR;
@@ -329,6 +372,39 @@ err_errno:
 err:
 	ha_nl_close(h);
 	return ret;
+}
+
+static int ha_nl_ctrl_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const char *const names[] = { "notify" };
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+			ha_nl_groups(attr, names, 1, data);
+	return MNL_CB_OK;
+}
+
+/*
+ * The id of nlctrl's "notify" group, which tells when a family goes (the
+ * module unloaded). Return: 0 or -errno.
+ */
+int ha_nl_ctrl_notify_group(struct ha_nl *h, uint32_t *id)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(h->buf);
+	struct genlmsghdr *g;
+	int ret;
+
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++h->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	*id = 0;
+	ret = ha_nl_talk(h, nlh, ha_nl_ctrl_cb, id, false);
+	return ret ? ret : *id ? 0 : -ENOENT;
 }
 
 void ha_nl_close(struct ha_nl *h)

@@ -297,6 +297,12 @@ static void ha_fmt_unit(char *buf, size_t len, double val, enum ha_unit unit,
 	case HA_U_FIXED2:
 		snprintf(buf, len, "%.2f", val);
 		break;
+	case HA_U_DUR_S:
+		if (csv)
+			snprintf(buf, len, "%.9g", val);
+		else
+			ha_fmt_dur(buf, len, val);
+		break;
 	case HA_U_NONE:
 	default:
 		snprintf(buf, len, "%.0f", val);

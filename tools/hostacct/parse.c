@@ -196,6 +196,91 @@ static const struct ha_attr_spec class_stats_spec[HOSTACCT_A_CLASS_STATS_MAX + 1
 	[HOSTACCT_A_CLASS_STATS_NR_THREADS] = U32(struct ha_class_stats, nr_threads),
 };
 
+struct ha_bucket {
+	uint64_t gt, le, count;
+};
+
+static const struct ha_attr_spec bucket_spec[HOSTACCT_A_BUCKET_MAX + 1] = {
+	[HOSTACCT_A_BUCKET_GT_NS] = U64(struct ha_bucket, gt),
+	[HOSTACCT_A_BUCKET_LE_NS] = U64(struct ha_bucket, le),
+	[HOSTACCT_A_BUCKET_COUNT] = U64(struct ha_bucket, count),
+};
+
+static const struct ha_attr_spec hist_spec[HOSTACCT_A_HIST_MAX + 1] = {
+	[HOSTACCT_A_HIST_COUNT] = U64(struct ha_hist, count),
+	[HOSTACCT_A_HIST_SUM_NS] = U64(struct ha_hist, sum_ns),
+};
+
+/* A histogram nest; buckets out of order or beyond HA_HIST_MAX are malformed. */
+static int ha_parse_hist(const struct nlattr *nest, struct ha_hist *h)
+{
+	const struct nlattr *attr, *battr;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return -EINVAL;
+	memset(h, 0, sizeof(*h));
+	mnl_attr_for_each_nested(attr, nest) {
+		struct ha_bucket b = { 0 };
+
+		if (mnl_attr_get_type(attr) != HOSTACCT_A_HIST_BUCKET) {
+			if (ha_attr_store(attr, hist_spec, HOSTACCT_A_HIST_MAX, h) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || h->n == HA_HIST_MAX)
+			return -EINVAL;
+		mnl_attr_for_each_nested(battr, attr)
+			if (ha_attr_store(battr, bucket_spec, HOSTACCT_A_BUCKET_MAX, &b) < 0)
+				return -EINVAL;
+		if (b.le <= b.gt || (h->n && b.gt < h->b[h->n - 1].le))
+			return -EINVAL;
+		h->b[h->n].gt = b.gt;
+		h->b[h->n].le = b.le;
+		h->b[h->n].count = b.count;
+		h->n++;
+	}
+	return 0;
+}
+
+/*
+ * The @q quantile (0..1) of @h, in ns, as Prometheus' histogram_quantile()
+ * reads one: linear inside the bucket that holds it; the +Inf bucket
+ * answers its lower bound. -1 when @h is empty.
+ */
+double ha_hist_quantile(const struct ha_hist *h, double q)
+{
+	double rank, seen = 0, total = 0;
+	uint32_t i;
+
+	for (i = 0; i < h->n; i++)
+		total += h->b[i].count;
+	if (!total)
+		return -1;
+	rank = q * total;
+	for (i = 0; i < h->n; i++) {
+		double c = h->b[i].count;
+
+		if (seen + c >= rank && c > 0) {
+			if (h->b[i].le == UINT64_MAX)
+				return h->b[i].gt;
+			return h->b[i].gt + (h->b[i].le - h->b[i].gt) * ((rank - seen) / c);
+		}
+		seen += c;
+	}
+	return h->b[h->n - 1].le == UINT64_MAX ? h->b[h->n - 1].gt : h->b[h->n - 1].le;
+}
+
+/* Durations of @h that are at most @bound (a bound of the module's). */
+uint64_t ha_hist_le(const struct ha_hist *h, uint64_t bound)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < h->n && h->b[i].le <= bound; i++)
+		n += h->b[i].count;
+	return n;
+}
+
 static int ha_parse_class_stats(const struct nlattr *nest, struct ha_host *h)
 {
 	struct ha_class_stats cs = { 0 };
@@ -205,10 +290,21 @@ static int ha_parse_class_stats(const struct nlattr *nest, struct ha_host *h)
 	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
 		return -EINVAL;
 	mnl_attr_for_each_nested(attr, nest) {
-		if (mnl_attr_get_type(attr) == HOSTACCT_A_CLASS_STATS_CLASS) {
+		switch (mnl_attr_get_type(attr)) {
+		case HOSTACCT_A_CLASS_STATS_CLASS:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 				return -EINVAL;
 			class = mnl_attr_get_u32(attr);
+			continue;
+		case HOSTACCT_A_CLASS_STATS_STARTUP:
+			if (ha_parse_hist(attr, &cs.startup))
+				return -EINVAL;
+			cs.has_life = true;
+			continue;
+		case HOSTACCT_A_CLASS_STATS_SHUTDOWN:
+			if (ha_parse_hist(attr, &cs.shutdown))
+				return -EINVAL;
+			cs.has_life = true;
 			continue;
 		}
 		if (ha_attr_store(attr, class_stats_spec,
@@ -358,6 +454,53 @@ inval:
 err:
 	ha_workload_free(w);
 	return ret;
+}
+
+static const struct ha_attr_spec event_spec[HOSTACCT_A_WORKLOAD_MAX + 1] = {
+	[HOSTACCT_A_WORKLOAD_CLASS] = U32(struct ha_event, class),
+	[HOSTACCT_A_WORKLOAD_ID] = U64(struct ha_event, id),
+	[HOSTACCT_A_WORKLOAD_EVENT_SEQ] = U64(struct ha_event, seq),
+	[HOSTACCT_A_WORKLOAD_EVENT_TIME_NS] = U64(struct ha_event, time_ns),
+	[HOSTACCT_A_WORKLOAD_START_TIME_NS] = U64(struct ha_event, start_ns),
+	[HOSTACCT_A_WORKLOAD_NAME] = STR(struct ha_event, name),
+	[HOSTACCT_A_WORKLOAD_LEADER_PID] = U32(struct ha_event, leader_pid),
+	[HOSTACCT_A_WORKLOAD_CGROUP_ID] = U64(struct ha_event, cgroup_id),
+	[HOSTACCT_A_WORKLOAD_CGROUP_PATH] = STR(struct ha_event, cgroup_path),
+	[HOSTACCT_A_WORKLOAD_CHANGED_CLASS] = U32(struct ha_event, changed_class),
+	[HOSTACCT_A_WORKLOAD_CPU_NS] = U64(struct ha_event, cpu_ns),
+	[HOSTACCT_A_WORKLOAD_STARTUP_NS] = U64(struct ha_event, startup_ns),
+	[HOSTACCT_A_WORKLOAD_SHUTDOWN_NS] = U64(struct ha_event, shutdown_ns),
+};
+
+/* A start or stop notification into @ev. Return: 0, or -EINVAL. */
+int ha_parse_event(const struct nlmsghdr *nlh, struct ha_event *ev)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+
+	memset(ev, 0, sizeof(*ev));
+	if (g->cmd != HOSTACCT_CMD_WORKLOAD_START_NTF &&
+	    g->cmd != HOSTACCT_CMD_WORKLOAD_STOP_NTF)
+		return -EINVAL;
+	ev->stop = g->cmd == HOSTACCT_CMD_WORKLOAD_STOP_NTF;
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case HOSTACCT_A_WORKLOAD_CPU_NS:
+			ev->has_cpu = true;
+			break;
+		case HOSTACCT_A_WORKLOAD_STARTUP_NS:
+			ev->has_startup = true;
+			break;
+		case HOSTACCT_A_WORKLOAD_SHUTDOWN_NS:
+			ev->has_shutdown = true;
+			break;
+		}
+		if (ha_attr_store(attr, event_spec, HOSTACCT_A_WORKLOAD_MAX, ev) < 0)
+			return -EINVAL;
+	}
+	if (ev->class < HOSTACCT_CLASS_KERNEL || ev->class > HOSTACCT_CLASS_MAX)
+		return -EINVAL;
+	return 0;
 }
 
 void ha_workload_free(struct ha_workload *w)

@@ -274,6 +274,52 @@ void ha_prom_write_meta(FILE *f, const struct timespec *start, bool error)
 	fprintf(f, "hostacct_scrape_error %d\n", error ? 1 : 0);
 }
 
+/*
+ * A class histogram as a Prometheus histogram: buckets at 1, 2.5 and 5 of
+ * each decade from 100 us to 100 s (bounds of the module's, so each count
+ * is exact), +Inf, the sum and the count: 22 series.
+ */
+static void class_hist(FILE *f, const char *name, uint32_t class,
+		       const struct ha_hist *h)
+{
+	static const uint64_t mult[] = { 100, 250, 500 };
+	uint64_t decade, le;
+	size_t i;
+
+	for (decade = 100000; decade <= 100000000000ULL; decade *= 10) {
+		for (i = 0; i < sizeof(mult) / sizeof(mult[0]); i++) {
+			le = decade * mult[i] / 100;
+			if (le > 100000000000ULL)
+				break;
+			fprintf(f, "%s_bucket{class=\"%s\",le=\"%.9g\"} %llu\n", name,
+				ha_class_name(class), le / 1e9,
+				(unsigned long long)ha_hist_le(h, le));
+		}
+	}
+	fprintf(f, "%s_bucket{class=\"%s\",le=\"+Inf\"} %llu\n", name,
+		ha_class_name(class), (unsigned long long)ha_hist_le(h, UINT64_MAX));
+	fprintf(f, "%s_sum{class=\"%s\"}", name, ha_class_name(class));
+	prom_print(f, NS(h->sum_ns));
+	fprintf(f, "%s_count{class=\"%s\"} %llu\n", name, ha_class_name(class),
+		(unsigned long long)h->count);
+}
+
+static void class_hists(FILE *f, const struct ha_host *h)
+{
+	uint32_t c;
+
+	if (!h->has_class_stats || !h->cls[HOSTACCT_CLASS_NATIVE].has_life)
+		return;
+	metric(f, "hostacct_workload_startup_seconds", "histogram",
+	       "Start-up of workloads since the module was loaded: VM, VMM exec to first guest entry; container, its making to its payload's exec; native, fork to first exec.");
+	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++)
+		class_hist(f, "hostacct_workload_startup_seconds", c, &h->cls[c].startup);
+	metric(f, "hostacct_workload_shutdown_seconds", "histogram",
+	       "Shut-down of workloads since the module was loaded: the first stop signal to the exit of the last thread (a container: of its last task).");
+	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++)
+		class_hist(f, "hostacct_workload_shutdown_seconds", c, &h->cls[c].shutdown);
+}
+
 void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives)
 {
 	const struct ha_host *h = &s->host;
@@ -339,6 +385,7 @@ void ha_prom_write(FILE *f, const struct ha_snap *s, uint32_t natives)
 		for (c = HOSTACCT_CLASS_KERNEL; c <= HOSTACCT_CLASS_MAX; c++)
 			fprintf(f, "hostacct_class_processes{class=\"%s\"} %u\n",
 				ha_class_name(c), h->cls[c].nr_procs);
+		class_hists(f, h);
 	}
 
 	wl_metric(&p, "hostacct_workload_cpu_seconds_total", "counter",

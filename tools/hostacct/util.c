@@ -244,6 +244,20 @@ char *ha_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
+/* A duration for people: 850us, 12.3ms, 1.85s, 95s */
+char *ha_fmt_dur(char *buf, size_t len, double secs)
+{
+	if (secs < 1e-3)
+		snprintf(buf, len, "%.0fus", secs * 1e6);
+	else if (secs < 1)
+		snprintf(buf, len, "%.1fms", secs * 1e3);
+	else if (secs < 100)
+		snprintf(buf, len, "%.2fs", secs);
+	else
+		snprintf(buf, len, "%.0fs", secs);
+	return buf;
+}
+
 char *ha_fmt_seconds(char *buf, size_t len, uint64_t ns)
 {
 	snprintf(buf, len, "%.2f", ns / 1e9);

@@ -5,7 +5,9 @@
 # loaded kvm and hostacct): start real workloads of all three classes and
 # print what hostacct sees: the workloads, then the efficiency report;
 # hostacct record samples them every second for a minute, and the demo
-# ends with the report over that history and the recommended sizes.
+# ends with the report over that history and the recommended sizes, and
+# the VM and container starts and stops `hostacct events` saw all along
+# (a VM and a container that start and stop at once show shut-downs).
 #
 #   vm       tinyvm: 2 vCPUs, 256 MiB; vCPU 0 spins, vCPU 1 halts; the guest
 #            touched 64 MiB (25 %)
@@ -28,8 +30,16 @@ ln -sf "$B/burner" "$D/indexer"
 ln -sf "$B/burner" "$D/nginx"
 ln -sf "$B/burner" "$D/cron"
 ln -sf "$B/tinyvm" "$D/qemu-vm1"
+ln -sf "$B/tinyvm" "$D/qemu-vm2"
 
 . "$HA_ROOT/tools/testing/lib.sh"
+
+hostacct events --class kvm,container >"$D/events.out" 2>&1 &
+ev=$!
+for _ in $(seq 600); do
+	[ -s "$D/events.out" ] && break
+	sleep 0.1
+done
 
 "$D/qemu-vm1" --vcpus 2 --mem-mb 256 --touch-mb 64 --busy 0 >"$D/vm.out" &
 "$B/container" --cgroup "$CG/web" --cpu-max "50000 100000" \
@@ -39,9 +49,25 @@ ln -sf "$B/tinyvm" "$D/qemu-vm1"
 "$D/build-job" --threads 2 --ms 1500 >"$D/build.out" &
 nice -n 19 "$D/indexer" --threads 1 --forever >"$D/indexer.out" &
 
-for f in vm web batch build indexer; do
+# a VM and a job container that start and stop (each takes a moment to
+# shut down), so that the trade-off table has shut-downs too
+"$D/qemu-vm2" --vcpus 1 --mem-mb 64 --touch-mb 8 --busy "" \
+	--term-delay-ms 250 >"$D/vm2.out" &
+vm2=$!
+"$B/container" --cgroup "$CG/job" --setup-ms 150 -- "$D/cron" --threads 1 \
+	--ms 10 --term-delay-ms 120 --stamp "$D/job.stamp" >"$D/job.out" &
+job=$!
+
+for f in vm web batch build indexer vm2 job; do
 	wait_ready "$D/$f.out" || exit 1
 done
+kill -TERM "$vm2" "$(sed -n 's/.* init=\([0-9]*\).*/\1/p' "$D/job.out")"
+wait "$vm2"
+for _ in $(seq 600); do
+	grep -q '^stopped' "$D/job.out" && break
+	sleep 0.1
+done
+kill "$job"
 sleep 3
 hostacct record --db "$D/history.db" -i 1 -v >"$D/record.out" 2>"$D/record.err" &
 rec=$!
@@ -67,3 +93,7 @@ hostacct report --since 1m --db "$D/history.db"
 echo
 echo "\$ hostacct rightsize --since 1m"
 hostacct rightsize --since 1m --db "$D/history.db"
+echo
+echo "\$ hostacct events --class kvm,container   # all along:"
+kill "$ev"
+cat "$D/events.out"

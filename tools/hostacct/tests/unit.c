@@ -962,6 +962,8 @@ TEST(prometheus_series_count)
 	}
 	snap(&s, 10 * S, w, 26);
 	s.host.has_class_stats = true;
+	for (i = HOSTACCT_CLASS_KERNEL; i <= HOSTACCT_CLASS_MAX; i++)
+		s.host.cls[i].has_life = true;	/* start-up and shut-down histograms */
 	for (i = 0; i < 26; i++) {
 		if (s.wl.w[i].class != HOSTACCT_CLASS_CONTAINER)
 			continue;
@@ -977,9 +979,12 @@ TEST(prometheus_series_count)
 	fclose(f);
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
 		series += line[0] != '#';
-	/* 31 + 11 x (kernel + 10 natives) + 19 x VMs + 15 x containers (no
-	 * hugetlbfs pages: no hugetlb series) */
-	EXPECT_EQ(31 + 11 * 11 + 19 * 2 + 15 * 3, series);
+	/*
+	 * 31 + 2 x 3 x 22 (start-up and shut-down histograms of three
+	 * classes) + 11 x (kernel + 10 natives) + 19 x VMs + 15 x containers
+	 * (no hugetlbfs pages: no hugetlb series)
+	 */
+	EXPECT_EQ(31 + 2 * 3 * 22 + 11 * 11 + 19 * 2 + 15 * 3, series);
 	free(out);
 	free(s.cg);
 }
