@@ -125,6 +125,36 @@ assert all(x["mem_recommended_bytes"] >= x["mem_peak_bytes"] > 0 for x in (v, b,
 assert all(x["confidence"] == "low" for x in (v, b, i))
 EOF
 
+# --- a VM that starts and stops while recording: its start-up and
+# shut-down are in the history, as many as the module's histograms gained
+k=$(grep -c '^stored' "$T/rec.out")
+until_line "$T/rec.out" '^stored' $((k + 1)) || echo "# the recorder stopped"
+t0=$(date +%s.%N)
+"$HA" host -j >"$T/life0.json" 2>&1
+"$B/tinyvm" --vcpus 1 --mem-mb 32 --touch-mb 4 --busy "" --delay-ms 300 \
+	--term-delay-ms 200 >"$T/vm2" &
+vm2=$!
+wait_ready "$T/vm2" || echo "# second VM not ready"
+kill -TERM "$vm2"
+wait "$vm2"
+"$HA" host -j >"$T/life1.json" 2>&1
+k=$(grep -c '^stored' "$T/rec.out")
+until_line "$T/rec.out" '^stored' $((k + 2)) || echo "# the recorder stopped"
+t1=$(date +%s.%N)
+"$HA" report --since "@$t0" --until "@$t1" --db "$DB" -j >"$T/life.json" 2>&1
+result "report --since: the VM started and stopped in the window: start-up and shut-down counts as the module's histograms gained, medians present" \
+	$PY - "$T/life0.json" "$T/life1.json" "$T/life.json" <<'EOF'
+import json, sys
+h0 = {c["class"]: c for c in json.load(open(sys.argv[1]))["classes"]}
+h1 = {c["class"]: c for c in json.load(open(sys.argv[2]))["classes"]}
+rep = {r["class"]: r for r in json.load(open(sys.argv[3]))["tradeoffs"]}
+for what in ("startup", "shutdown"):
+    d = h1["kvm"][f"{what}_count"] - h0["kvm"][f"{what}_count"]
+    got = rep["kvm"][f"{what}_count"]
+    print(f"kvm {what}: module +{d}, history {got}, p50 {rep['kvm'][what + '_p50_s']}")
+    assert d == 1 and got == d and rep["kvm"][f"{what}_p50_s"] > 0
+EOF
+
 # --- the module unloaded and reloaded under the recorder
 k=$(grep -c '^stored' "$T/rec.out")
 for _ in $(seq 600); do

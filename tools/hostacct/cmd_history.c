@@ -251,6 +251,8 @@ struct hist {
 	double idle_s, irq_s, steal_s;
 	uint64_t nr_samples, mem_total;
 	uint64_t first_wall, last_wall;
+	/* start-ups and shut-downs measured in the window (histograms) */
+	struct ha_class_stats life[HOSTACCT_CLASS_MAX + 1];
 };
 
 static double col_d(struct sqlite3_stmt *q, int i)
@@ -495,6 +497,48 @@ static int load_workloads(struct hist *h)
 	return 0;
 }
 
+/*
+ * The start-up and shut-down histograms over the window: the buckets'
+ * counts summed over its samples. A file without them (schema 1) has
+ * none to show.
+ */
+static int load_life(struct hist *h)
+{
+	struct sqlite3_stmt *q;
+	uint32_t c;
+	int rc;
+
+	if (!h->st.has_life)
+		return 0;
+	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++)
+		h->life[c].has_life = true;
+	/* +Inf is stored as -1: it goes last */
+	rc = sqlite3_prepare_v2(h->st.db,
+				"SELECT class, kind, min(gt), le, total(count) FROM life"
+				" WHERE sample IN win GROUP BY class, kind, le"
+				" ORDER BY class, kind, le < 0, le", -1, &q, NULL);
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		uint32_t class = sqlite3_column_int(q, 0);
+		int kind = sqlite3_column_int(q, 1);
+		struct ha_hist *hh;
+
+		if (class < HOSTACCT_CLASS_NATIVE || class > HOSTACCT_CLASS_MAX)
+			continue;
+		hh = kind ? &h->life[class].shutdown : &h->life[class].startup;
+		if (hh->n == HA_HIST_MAX)
+			continue;
+		hh->b[hh->n].gt = (uint64_t)sqlite3_column_int64(q, 2);
+		hh->b[hh->n].le = (uint64_t)sqlite3_column_int64(q, 3);
+		hh->b[hh->n].count = (uint64_t)sqlite3_column_double(q, 4);
+		hh->count += hh->b[hh->n].count;
+		hh->n++;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 static void hist_free(struct hist *h)
 {
 	size_t i;
@@ -530,6 +574,8 @@ static int hist_load(struct hist *h, const char *cmd, const char *db,
 		rc = load_host(h);
 	if (!rc)
 		rc = load_workloads(h);
+	if (!rc)
+		rc = load_life(h);
 	sqlite3_exec(h->st.db, "COMMIT", NULL, NULL, NULL);
 	if (rc) {
 		ha_err("%s: %s: %s", cmd, db, sqlite3_errstr(rc));
@@ -539,6 +585,21 @@ static int hist_load(struct hist *h, const char *cmd, const char *db,
 }
 
 /* ---- report --since ---- */
+
+/* Start-up and shut-down by class over the window. */
+static void out_tradeoffs(struct ha_out *o, const struct hist *h)
+{
+	uint32_t c;
+
+	ha_out_section(o, "tradeoffs", "Start-up and shut-down over the window", true);
+	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++) {
+		ha_out_row(o);
+		ha_out_str(o, "class", "CLASS", ha_class_name(c));
+		ha_print_life(o, &h->life[c]);
+		ha_out_row_end(o);
+	}
+	ha_out_section_end(o);
+}
 
 static void out_window(struct ha_out *o, const struct hist *h)
 {
@@ -826,7 +887,8 @@ static void hist_usage(FILE *f, enum hist_cmd cmd)
 			"\n"
 			"  WHEN: a duration back from now (7d, 12h, 1m), a local time\n"
 			"  YYYY-MM-DD[ HH:MM[:SS]], or @UNIX_SECONDS\n"
-			"      --section NAME   window, split, vms, containers, idle_reserved\n");
+			"      --section NAME   window, split, vms, containers, idle_reserved,\n"
+			"                       tradeoffs\n");
 		break;
 	case H_RIGHTSIZE:
 		fprintf(f,
@@ -977,7 +1039,7 @@ static int cmd_history(int argc, char **argv, enum hist_cmd cmd)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const rep_sections[] = {
-		"window", "split", "vms", "containers", "idle_reserved", NULL,
+		"window", "split", "vms", "containers", "idle_reserved", "tradeoffs", NULL,
 	};
 	static const char *const rs_sections[] = { "rightsize", "total", NULL };
 	static const char *const ex_sections[] = { "samples", NULL };
@@ -1053,6 +1115,7 @@ static int cmd_history(int argc, char **argv, enum hist_cmd cmd)
 		out_workloads(o, &h, HOSTACCT_CLASS_KVM);
 		out_workloads(o, &h, HOSTACCT_CLASS_CONTAINER);
 		out_idle_reserved(o, &h);
+		out_tradeoffs(o, &h);
 	} else {
 		out_rightsize(o, &h);
 	}

@@ -81,12 +81,53 @@ static bool restarted(const struct ha_snap *a, const struct ha_snap *b)
 }
 
 /*
+ * The start-ups and shut-downs the module measured between @a and @b:
+ * each bucket of @b's histograms that holds more than in @a's, into @l
+ * (room for all of @b's buckets). Return: how many.
+ */
+static size_t life_deltas(const struct ha_snap *a, const struct ha_snap *b,
+			  struct ha_rec_life *l)
+{
+	size_t n = 0;
+	uint32_t c, k, i, j;
+
+	for (c = HOSTACCT_CLASS_NATIVE; c <= HOSTACCT_CLASS_MAX; c++) {
+		for (k = 0; k < 2; k++) {
+			const struct ha_hist *hb = k ? &b->host.cls[c].shutdown :
+						       &b->host.cls[c].startup;
+			const struct ha_hist *ha = k ? &a->host.cls[c].shutdown :
+						       &a->host.cls[c].startup;
+
+			for (i = 0, j = 0; i < hb->n; i++) {
+				uint64_t before = 0;
+
+				while (j < ha->n && ha->b[j].le < hb->b[i].le)
+					j++;
+				if (j < ha->n && ha->b[j].le == hb->b[i].le)
+					before = ha->b[j].count;
+				if (hb->b[i].count <= before)
+					continue;
+				l[n].class = c;
+				l[n].kind = k;
+				l[n].gt = hb->b[i].gt;
+				l[n].le = hb->b[i].le;
+				l[n].count = hb->b[i].count - before;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/*
  * The sample between @a (NULL: none, the first after a gap) and @b, into
- * @s; @w is room for every workload of @b plus one.
+ * @s; @w is room for every workload of @b plus one, @life for every bucket
+ * of @b's histograms.
  */
 static void build_sample(const struct ha_snap *a, const struct ha_snap *b,
 			 uint32_t natives, struct ha_rec_sample *s,
-			 struct ha_rec_wl *w, struct nat *nat)
+			 struct ha_rec_wl *w, struct nat *nat,
+			 struct ha_rec_life *life)
 {
 	struct ha_interval iv;
 	struct ha_split sp;
@@ -109,6 +150,8 @@ static void build_sample(const struct ha_snap *a, const struct ha_snap *b,
 		s->idle_ns = ns_of(sp.idle, iv.secs);
 		s->irq_ns = ns_of(sp.irq, iv.secs);
 		s->steal_ns = ns_of(sp.steal, iv.secs);
+		s->life = life;
+		s->nlife = life_deltas(a, b, life);
 	}
 
 	for (i = 0; i < b->wl.n; i++) {
@@ -263,6 +306,7 @@ int cmd_record(int argc, char **argv)
 	uint32_t natives = HA_NATIVES_DEFAULT;
 	struct ha_snap snaps[2] = { 0 }, *a = NULL, *b;
 	struct ha_filter f = { 0 };
+	static struct ha_rec_life life[2 * HOSTACCT_CLASS_MAX * HA_HIST_MAX];
 	struct ha_rec_sample s;
 	struct ha_rec_wl *w = NULL;
 	struct nat *nat = NULL;
@@ -387,7 +431,7 @@ int cmd_record(int argc, char **argv)
 			ha_err("record: out of memory");
 			goto out;
 		}
-		build_sample(a, b, natives, &s, w, nat);
+		build_sample(a, b, natives, &s, w, nat, life);
 		rc = ha_store_put(&st, &s);
 		if (rc) {
 			/* disk full, I/O error: this sample is lost, not the next */

@@ -4,7 +4,8 @@
  * that a recorder killed at any moment loses at most the sample it was
  * writing, and readers (report --since, rightsize, export) never block it.
  *
- * Schema (user_version 1, application_id 'hact'):
+ * Schema (user_version 2, application_id 'hact'; a version 1 file is
+ * brought up to 2 by the recorder, and read as it is):
  *   boot(id, boot_id)                        one row per host boot
  *   sample(id, boot, boot_ns, wall_ns, secs, tier, host columns)
  *       boot_ns: CLOCK_BOOTTIME, the key (wall clocks jump); wall_ns beside
@@ -22,10 +23,14 @@
  *       the bucket carry their own); *_peak: NULL in raw rows, the highest
  *       raw value in downsampled ones
  *   gap(boot, boot_ns, wall_ns, reason)      when and why samples are missing
+ *   life(sample, class, kind, gt, le, count)  the module's start-up (kind 0)
+ *       and shut-down (1) histograms: how many more durations each bucket
+ *       (gt, le] holds than at the previous sample
  *
  * Downsampling merges the raw samples of one boot in one ds_step bucket
- * into the bucket's last sample: CPU times add up, memory is averaged,
- * peaks keep the highest raw value; one bucket per transaction.
+ * into the bucket's last sample: CPU times and histogram counts add up,
+ * memory is averaged, peaks keep the highest raw value; one bucket per
+ * transaction.
  */
 
 #include <errno.h>
@@ -69,6 +74,12 @@ static const char schema[] =
 	" PRIMARY KEY(sample, workload)) WITHOUT ROWID;"
 	"CREATE TABLE gap(boot INTEGER NOT NULL, boot_ns INTEGER NOT NULL,"
 	" wall_ns INTEGER NOT NULL, reason TEXT NOT NULL);";
+
+/* Version 2 added it; a version 1 file gets it from the recorder. */
+static const char schema_life[] =
+	"CREATE TABLE life(sample INTEGER NOT NULL, class INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL, gt INTEGER NOT NULL, le INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, PRIMARY KEY(sample, class, kind, le)) WITHOUT ROWID;";
 
 const char *ha_store_errmsg(const struct ha_store *st)
 {
@@ -141,8 +152,8 @@ static int store_schema(struct ha_store *st, int flags)
 		}
 		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d;PRAGMA user_version=%d;",
 			 HA_APPLICATION_ID, HA_STORE_SCHEMA);
-		if (exec(st, "BEGIN IMMEDIATE") || exec(st, schema) || exec(st, sql) ||
-		    exec(st, "COMMIT")) {
+		if (exec(st, "BEGIN IMMEDIATE") || exec(st, schema) ||
+		    exec(st, schema_life) || exec(st, sql) || exec(st, "COMMIT")) {
 			ha_err("%s: cannot create the history tables: %s", st->path,
 			       sqlite3_errmsg(st->db));
 			return -EIO;
@@ -153,11 +164,23 @@ static int store_schema(struct ha_store *st, int flags)
 		ha_err("%s: not a hostacct history database", st->path);
 		return -EINVAL;
 	}
-	if (ver != HA_STORE_SCHEMA) {
-		ha_err("%s: history schema %lld, this tool reads %d", st->path,
+	if (ver == 1 && (flags & HA_STORE_WRITE)) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d;", HA_STORE_SCHEMA);
+		if (exec(st, "BEGIN IMMEDIATE") || exec(st, schema_life) ||
+		    exec(st, sql) || exec(st, "COMMIT")) {
+			ha_err("%s: cannot add the start-up table: %s", st->path,
+			       sqlite3_errmsg(st->db));
+			exec(st, "ROLLBACK");
+			return -EIO;
+		}
+		ver = HA_STORE_SCHEMA;
+	}
+	if (ver != HA_STORE_SCHEMA && ver != 1) {
+		ha_err("%s: history schema %lld, this tool reads 1 and %d", st->path,
 		       (long long)ver, HA_STORE_SCHEMA);
 		return -EINVAL;
 	}
+	st->has_life = ver >= 2;
 	return 0;
 }
 
@@ -202,7 +225,10 @@ static int store_prepare(struct ha_store *st)
 		    " mem_limit=?5, last_wall=?6 WHERE id=?1") ||
 	    prepare(st, &st->put_res,
 		    "INSERT OR REPLACE INTO reservation(workload, since, vcpus,"
-		    " guest_mem, cpu_limit_m, mem_limit) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"))
+		    " guest_mem, cpu_limit_m, mem_limit) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") ||
+	    prepare(st, &st->put_life,
+		    "INSERT INTO life(sample, class, kind, gt, le, count)"
+		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"))
 		return -EIO;
 	return 0;
 }
@@ -281,6 +307,7 @@ void ha_store_close(struct ha_store *st)
 	sqlite3_finalize(st->put_wl);
 	sqlite3_finalize(st->last_res);
 	sqlite3_finalize(st->put_res);
+	sqlite3_finalize(st->put_life);
 	if (st->db)
 		sqlite3_close(st->db);
 	if (st->lock_fd >= 0)
@@ -426,6 +453,21 @@ static int store_put_locked(struct ha_store *st, const struct ha_rec_sample *s)
 		if (rc)
 			return rc;
 	}
+	for (i = 0; i < s->nlife; i++) {
+		const struct ha_rec_life *l = &s->life[i];
+
+		q = st->put_life;
+		sqlite3_bind_int64(q, 1, sid);
+		sqlite3_bind_int(q, 2, l->class);
+		sqlite3_bind_int(q, 3, l->kind);
+		sqlite3_bind_int64(q, 4, (int64_t)l->gt);
+		/* +Inf is UINT64_MAX, stored as -1 (SQLite integers are signed) */
+		sqlite3_bind_int64(q, 5, (int64_t)l->le);
+		sqlite3_bind_int64(q, 6, (int64_t)l->count);
+		rc = step_done(q);
+		if (rc)
+			return rc;
+	}
 	return SQLITE_OK;
 }
 
@@ -537,6 +579,16 @@ static int merge_bucket(struct ha_store *st, int64_t boot, int64_t lo, int64_t h
 			  " (SELECT secs FROM sample WHERE id=(SELECT max(id) FROM ds_s)) s;"
 			  "DELETE FROM sample WHERE id IN (SELECT id FROM ds_s)"
 			  " AND id<(SELECT max(id) FROM ds_s);");
+	/* histogram counts add up in the bucket's sample */
+	if (!rc)
+		rc = exec(st,
+			  "CREATE TEMP TABLE IF NOT EXISTS ds_l(class, kind, gt, le, count);"
+			  "DELETE FROM ds_l;"
+			  "INSERT INTO ds_l SELECT class, kind, min(gt), le, sum(count) FROM life"
+			  " WHERE sample IN (SELECT id FROM ds_s) GROUP BY class, kind, le;"
+			  "DELETE FROM life WHERE sample IN (SELECT id FROM ds_s);"
+			  "INSERT INTO life SELECT (SELECT max(id) FROM ds_s), class, kind, gt,"
+			  " le, count FROM ds_l;");
 	if (!rc)
 		rc = exec(st, "COMMIT");
 	if (rc)
@@ -573,6 +625,7 @@ int ha_store_maintain(struct ha_store *st, uint64_t now_wall_ns,
 	if (!rc) {
 		more = sqlite3_changes(st->db) == 64 * budget;
 		rc = exec(st, "DELETE FROM usage WHERE sample IN (SELECT id FROM rt_s);"
+			  "DELETE FROM life WHERE sample IN (SELECT id FROM rt_s);"
 			  "DELETE FROM sample WHERE id IN (SELECT id FROM rt_s);");
 	}
 	/* identities (and their reservations) no kept sample refers to */

@@ -14,7 +14,7 @@
 #include <linux/hostacct.h>
 
 #define HA_DB_DEFAULT		"/var/lib/hostacct/hostacct.db"
-#define HA_STORE_SCHEMA		1
+#define HA_STORE_SCHEMA		2	/* 2: the life table */
 
 struct sqlite3;
 
@@ -22,11 +22,12 @@ struct ha_store {
 	struct sqlite3 *db;
 	char *path;
 	int lock_fd;		/* the recorder's flock on the file, or -1 */
+	bool has_life;		/* schema 2: start-up and shut-down histograms */
 	int64_t boot;		/* boot.id of this boot (writers) */
 	char boot_id[40];
 	/* statements the recorder runs every sample */
 	struct sqlite3_stmt *put_sample, *put_usage, *find_wl, *put_wl,
-			     *last_res, *put_res;
+			     *last_res, *put_res, *put_life;
 };
 
 /* One workload's usage over a sample's interval. */
@@ -49,6 +50,17 @@ struct ha_rec_wl {
 	uint64_t mem_limit;	/* memory.max, else memory.high */
 };
 
+/*
+ * Start-ups or shut-downs the module measured in a sample's interval: a
+ * bucket of its histograms and how many more it holds.
+ */
+struct ha_rec_life {
+	uint32_t class;
+	uint32_t kind;		/* 0: start-up, 1: shut-down */
+	uint64_t gt, le;	/* the bucket's bounds, ns */
+	uint64_t count;
+};
+
 /* One sample: the host over the interval, and its workloads. */
 struct ha_rec_sample {
 	uint64_t boot_ns;	/* CLOCK_BOOTTIME (the module's timestamp) */
@@ -62,6 +74,8 @@ struct ha_rec_sample {
 	uint64_t idle_ns, irq_ns, steal_ns;
 	const struct ha_rec_wl *w;
 	size_t n;
+	const struct ha_rec_life *life;
+	size_t nlife;
 };
 
 /* Downsampling and retention, all in seconds. */

@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 	n = (uint64_t)(days * 86400 / interval);
 	t0 = now - n * (uint64_t)(interval * 1e9);
 	for (i = 0; i <= n; i++) {
+		struct ha_rec_life life[4];
 		double t = i * interval;
 
 		memset(&s, 0, sizeof(s));
@@ -172,6 +173,23 @@ int main(int argc, char **argv)
 			    s.cls_cpu_ns[HOSTACCT_CLASS_CONTAINER];
 		s.w = w;
 		s.n = nvm + nctr;
+		/* start-ups and shut-downs: natives every sample, now and then the others */
+		s.nlife = 0;
+		if (i) {
+			life[s.nlife++] = (struct ha_rec_life){ HOSTACCT_CLASS_NATIVE, 0,
+				400000, 500000, 3 };
+			if (i % 97 == 0)
+				life[s.nlife++] = (struct ha_rec_life){ HOSTACCT_CLASS_KVM, 0,
+					2000000000ULL + i % 2 * 500000000ULL,
+					2500000000ULL + i % 2 * 650000000ULL, 1 };
+			if (i % 13 == 0)
+				life[s.nlife++] = (struct ha_rec_life){ HOSTACCT_CLASS_CONTAINER,
+					0, 160000000, 200000000, 1 + i % 3 };
+			if (i % 13 == 5)
+				life[s.nlife++] = (struct ha_rec_life){ HOSTACCT_CLASS_CONTAINER,
+					1, 10000000, 12500000, 1 };
+		}
+		s.life = life;
 		rc = ha_store_put(&st, &s);
 		if (rc) {
 			fprintf(stderr, "histgen: sample %llu: %s\n", (unsigned long long)i,

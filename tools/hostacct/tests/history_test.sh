@@ -110,6 +110,45 @@ for k in a:
     assert a[k][2] >= b[k][2] * 0.999, (k, "peak", a[k][2], b[k][2])
 EOF
 
+check "downsampling: the start-up and shut-down counts of each class and bucket as without it" \
+	python3 - "$T/week.db" "$T/raw.db" <<'EOF'
+import sqlite3, sys
+def tot(path):
+    return {(c, k, le): n for c, k, le, n in sqlite3.connect(path).execute(
+        "SELECT class, kind, le, sum(count) FROM life GROUP BY class, kind, le")}
+a, b = tot(sys.argv[1]), tot(sys.argv[2])
+assert a.keys() == b.keys() and len(a) >= 5, (sorted(a), sorted(b))
+for k in a:
+    assert abs(a[k] - b[k]) <= 2e-3 * b[k] + 3, (k, a[k], b[k])
+print({k: a[k] for k in sorted(a)})
+EOF
+check "report --since 7d: start-up and shut-down counts, p50 and p95 per class as from the stored histograms" \
+	python3 - "$T/week.db" "$T/report.json" <<'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rep = {r["class"]: r for r in json.load(open(sys.argv[2]))["tradeoffs"]}
+def quantile(buckets, q):
+    total = sum(n for _, _, n in buckets)
+    rank, seen = q * total, 0
+    for gt, le, n in buckets:
+        if seen + n >= rank and n:
+            return gt + (le - gt) * (rank - seen) / n
+        seen += n
+names = {2: "native", 3: "kvm", 4: "container"}
+for c in (2, 3, 4):
+    for k, what in ((0, "startup"), (1, "shutdown")):
+        b = db.execute("SELECT min(gt), le, sum(count) FROM life WHERE class=? AND kind=?"
+                       " GROUP BY le ORDER BY le", (c, k)).fetchall()
+        r = rep[names[c]]
+        n = sum(x[2] for x in b)
+        assert r[f"{what}_count"] == n, (names[c], what, r[f"{what}_count"], n)
+        for q in (0.5, 0.95):
+            want = quantile(b, q) / 1e9 if n else None
+            got = r[f"{what}_p{int(q * 100)}_s"]
+            assert (got is None and want is None) or abs(got - want) <= 1e-9 * want, (names[c], what, q, got, want)
+print({c: {k: v for k, v in r.items() if k != "class"} for c, r in rep.items()})
+EOF
+
 # 3. report --since and rightsize against the exported series
 cat >"$T/model.py" <<'EOF'
 import csv, json, math, sys
