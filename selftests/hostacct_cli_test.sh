@@ -396,7 +396,8 @@ import collections, re, sys
 fam = collections.Counter()
 procs = None
 for l in open(sys.argv[1], encoding='utf-8'):
-    m = re.match(r'(hostacct_\w+)\{class="native",', l)
+    # a workload's series (not a class histogram's): it has an id
+    m = re.match(r'(hostacct_\w+)\{class="native",id=', l)
     if m:
         fam[m.group(1)] += 1
     m = re.match(r'hostacct_class_processes\{class="native"\} (\d+)', l)

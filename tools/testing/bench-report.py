@@ -29,9 +29,17 @@ def main():
     rows = load(paths)
     sizes = {}
     forkexit = []
+    history = {}
+    probes = []
     for r in rows:
         if 'forkexit' in r:
             forkexit.append(r)
+            continue
+        if 'history' in r:
+            history = r
+            continue
+        if 'probes' in r:
+            probes.append(r)
             continue
         sizes.setdefault((r['smp'], r['size']), {}).update(r)
 
@@ -105,6 +113,42 @@ def main():
     for fe in forkexit:
         print(f"fork+{fe['forkexit']}: {fe['per_side']} per side, unloaded {fe['unloaded_ms']:.0f} ms,"
               f" loaded {fe['loaded_ms']:.0f} ms, overhead {fe['overhead_pct']:+.2f} %")
+    # the probes' own cost (the module times them) per fork+exit, against
+    # what a fork+exit costs with the module unloaded
+    unloaded = {fe['forkexit']: fe['unloaded_ms'] / fe['per_side'] for fe in forkexit}
+    for p in probes:
+        per_iter_ms = unloaded.get(p['probes']) or p['wall_ms'] / p['iters']
+        p['probe_ns_per_iter'] = p['probe_ns'] / p['iters']
+        p['probe_share_pct'] = 100 * p['probe_ns_per_iter'] / (per_iter_ms * 1e6)
+        p['wall_overhead_pct'] = (100 * (p['wall_ms'] / p['iters'] - per_iter_ms) / per_iter_ms
+                                  if p['probes'] in unloaded else None)
+        print(f"probes, fork+{p['probes']}, {'a subscriber of every class' if p['subscriber'] else 'no subscriber'}:"
+              f" {p['probe_ns_per_iter']:.0f} ns per fork+{p['probes']} of {per_iter_ms * 1000:.1f} us:"
+              f" {p['probe_share_pct']:.3f} %"
+              + (f" (wall time {p['wall_overhead_pct']:+.1f} % against unloaded)" if p['wall_overhead_pct'] is not None else ''))
+        if p['probes'] == 'exit' and not p['subscriber']:
+            target("probes' cost per fork+exit with no subscriber, % of a fork+exit",
+                   p['probe_share_pct'], '<=', 1.0)
+    if history:
+        h = history
+        per = (h['record71_ms'] - h['record11_ms']) / 60
+        bps = (h['db71_bytes'] - h['db11_bytes']) / 60
+        h['record_per_sample_ms'] = per
+        h['record_per_show'] = per / h['show_ms'] if h['show_ms'] else None
+        h['db_bytes_per_sample'] = bps
+        h['db_mb_per_day_10s'] = bps * 8640 / 1e6
+        h['db_mb_30d_downsampled'] = bps * (2 * 8640 + 28 * 1440) / 1e6
+        print()
+        print(f"recorder at {h['containers']} containers + {h['natives']} processes:"
+              f" {per:.1f} ms CPU per sample, show -j {h['show_ms']:.1f} ms ({h['record_per_show']:.2f} x);"
+              f" {bps:.0f} bytes per sample ({h['rows_per_sample']:.0f} rows):"
+              f" {h['db_mb_per_day_10s']:.1f} MB a day at 10 s, {h['db_mb_30d_downsampled']:.0f} MB for"
+              f" 30 days kept (2 raw, 28 at 1 min); report --since 7d over the synthetic week"
+              f" {h['week_report_ms']:.0f} ms CPU")
+        target('recorder CPU per sample / show -j (300 containers, 2,000 processes)',
+               h['record_per_show'], '<=', 2)
+        target('history database growth per day at 10 s, MB', h['db_mb_per_day_10s'], '<=', 100)
+        target('report --since 7d over the synthetic week, CPU ms', h['week_report_ms'], '<=', 5000)
     print()
     for t in targets:
         v = f"{t['value']:.2f}" if t['value'] is not None else 'not measured'
@@ -112,7 +156,7 @@ def main():
               f"{'met' if t['met'] else 'NOT met'}")
     with open(out, 'w', encoding='utf-8') as f:
         json.dump({'sizes': [r for _, r in sorted(sizes.items())], 'forkexit': forkexit,
-                   'targets': targets}, f, indent=2)
+                   'probes': probes, 'history': history, 'targets': targets}, f, indent=2)
         f.write('\n')
     print(f'results: {out}')
     return 0

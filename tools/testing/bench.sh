@@ -196,6 +196,39 @@ echo "module memory held after each dump: $(for r in "${results[@]}"; do
 	read -r t _ _ _ _ _ _ _ _ held <<<"$r"; printf '%s bytes at %s tasks  ' "$held" "$t"; done)"
 echo "module size (text+data): $(awk '$1 == "hostacct" { print $2 }' /proc/modules) bytes"
 
+# --- the recorder at 300 containers and 2,000 processes: its CPU per
+# sample against one show -j, the database's growth, and report --since
+# over a synthetic week (tests/histgen writes it through the store)
+"$B/ctrfarm" --dir "$CG/farm" --count 300 >"$D/farm" &
+farm=$!
+"$B/spawner" --procs 2000 --threads 1 >"$D/rec_natives" &
+recnat=$!
+wait_ready "$D/farm" 3000 && wait_ready "$D/rec_natives" 3000 || exit 1
+rshow=$("$B/hostacct_bench" cmd --reps 5 -- "$HA" show -j)
+# CPU per sample: two recordings of 11 and 71 samples, the difference per
+# sample (the start-up cost cancels); bytes per sample likewise
+rm -f "$D"/rec*.db*
+r1=$("$B/hostacct_bench" cmd --reps 1 -- "$HA" record --db "$D/rec1.db" -i 1 -c 11)
+r2=$("$B/hostacct_bench" cmd --reps 1 -- "$HA" record --db "$D/rec2.db" -i 1 -c 71)
+for db in "$D/rec1.db" "$D/rec2.db"; do
+	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+done
+s1=$(stat -c %s "$D/rec1.db")
+s2=$(stat -c %s "$D/rec2.db")
+rows=$(sqlite3 "$D/rec2.db" 'SELECT count(*) * 1.0 / (SELECT count(*) FROM sample) FROM usage')
+kill "$farm" "$recnat"
+wait "$farm" "$recnat" 2>/dev/null
+"$HA_ROOT/tools/hostacct/tests/histgen" --db "$D/week.db" --days 7 >"$D/histgen.out" 2>&1 ||
+	echo "bench: histgen: $(cat "$D/histgen.out")"
+week=$("$B/hostacct_bench" cmd --reps 3 -- "$HA" report --since 7d --db "$D/week.db" -j)
+echo "BENCH {\"history\": 1, \"containers\": 300, \"natives\": 2000," \
+     "\"show_ms\": $(val cpu_ms "$rshow"), \"record11_ms\": $(val cpu_ms "$r1")," \
+     "\"record71_ms\": $(val cpu_ms "$r2"), \"db11_bytes\": $s1, \"db71_bytes\": $s2," \
+     "\"rows_per_sample\": $rows, \"week_report_ms\": $(val cpu_ms "$week")}"
+echo "recorder at 300 containers + 2000 processes: show -j $rshow; record 11 samples $r1," \
+     "71 samples $r2; database $s1 / $s2 bytes ($rows rows a sample); report --since 7d" \
+     "over the synthetic week ($(cat "$D/histgen.out")): $week"
+
 # --- fork/exit overhead of the exit probes: module unloaded (A) and
 # loaded (B). TCG's speed drifts by several per cent over a minute, so the
 # iterations run in short blocks in the order A B B A, five times, and the
@@ -226,6 +259,32 @@ for variant in exit exec; do
 		done
 	done
 	loaded || insmod "$HOSTACCT_KO" || exit 1
+	# what the probes spent, read by the module itself over the same
+	# loop: without a subscriber (S=0) and with one for every class (S=1)
+	for sub in 0 1; do
+		evp=
+		if [ $sub = 1 ]; then
+			"$HA" events -j >/dev/null 2>&1 &
+			evp=$!
+			sleep 1
+		fi
+		cat /sys/kernel/debug/hostacct/probes >"$D/probes0"
+		pr=$("$B/hostacct_bench" forkexit "${args[@]}")
+		cat /sys/kernel/debug/hostacct/probes >"$D/probes1"
+		[ -n "$evp" ] && kill "$evp" && wait "$evp" 2>/dev/null
+		awk -v v="$variant" -v sub=$sub -v it="$(val iters "$pr")" -v wall="$(val wall_ms "$pr")" '
+			FNR == NR { split($2, a, "="); split($3, b, "="); c0[$1] = a[2]; n0[$1] = b[2]; next }
+			{ split($2, a, "="); split($3, b, "="); c = a[2] - c0[$1]; ns = b[2] - n0[$1];
+			  tot += ns; parts = parts sprintf("%s\"%s_calls\": %d, \"%s_ns\": %d", parts ? ", " : "", $1, c, $1, ns)
+			  line = line sprintf("  %s %.0f ns x %.2f", $1, c ? ns / c : 0, c / it) }
+			END {
+				printf "probes (fork+%s, %s): %.0f ns of probes per iteration, %.1f us per iteration: %.3f %%;%s\n",
+				       v, sub ? "a subscriber of every class" : "no subscriber", tot / it, wall * 1000 / it,
+				       100 * tot / (wall * 1e6), line
+				printf "BENCH {\"probes\": \"%s\", \"subscriber\": %d, \"iters\": %d, \"wall_ms\": %.3f, \"probe_ns\": %d, %s}\n",
+				       v, sub, it, wall, tot, parts
+			}' "$D/probes0" "$D/probes1"
+	done
 	printf '%s\n' "${runs[@]}" | awk -v v="$variant" -v n="$total" '
 		{ t[$1, $2] += $3; s[$2] += $3 }
 		END {
