@@ -473,6 +473,31 @@ if command -v promtool >/dev/null; then
 		sh -c "promtool check metrics <'$T/rep.prom'"
 fi
 
+# --- kvm.ko unloaded and loaded again under the module: the guest-entry
+# probe goes with it and comes back (a tracepoint module notifier)
+kmod=$(lsmod | awk '$1 == "kvm_amd" || $1 == "kvm_intel" { print $1 }')
+if rmmod "$kmod" kvm 2>"$T/rmmod.err" && modprobe "$kmod"; then
+	"$B/launch" -- "$B/tinyvm" --vcpus 1 --mem-mb 32 --touch-mb 4 --busy "" \
+		--delay-ms 200 >"$T/vm3.out" &
+	vm3l=$!
+	pids+=($vm3l)
+	wait_ready "$T/vm3.out" 3000
+	vm3=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$T/vm3.out")
+	until_grep "$T/all.json" "$(event_re start kvm "${vm3:-0}")"
+	result "kvm.ko reloaded: a new VM's first guest entry starts it, with its start-up" \
+		$PY - "$T/all.json" "${vm3:-0}" <<'EOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+s = [e for e in ev if e.get("event") == "start" and e["class"] == "kvm" and e["id"] == int(sys.argv[2])]
+print(s)
+sys.exit(0 if len(s) == 1 and s[0]["startup_ns"] >= 200e6 else 1)
+EOF
+	kill "$vm3l"
+else
+	notok "kvm.ko reloaded: a new VM's first guest entry starts it, with its start-up" \
+		"cannot reload $kmod: $(cat "$T/rmmod.err")"
+fi
+
 # --- a subscriber that never reads
 "$B/hc_events" --class native --stall --rcvbuf 4096 >"$T/stall.out" 2>&1 &
 stalled=$!
