@@ -42,6 +42,9 @@ resume-cursor~kmod/workload.c~s/\tif \(err == -EMSGSIZE && skb->len\)\n\t\tretur
 no-extack~kmod/workload.c~s/NL_SET_ERR_MSG_ATTR\(extack, attr, "hostacct: no process with this pid"\);//~vm: build/selftests/hostacct_nl_test -t workload_request_semantics
 class-on-zero~kmod/ledger.c~s/\tWRITE_ONCE\(e->class, class\);\n\thostacct_charge/\thostacct_charge/~vm: build/selftests/hostacct_counters_test -t containers_at_scale_monotonic
 proc-stat-idle~kmod/host.c~s/u64 us = state == HOSTACCT_CPU_IDLE \?/u64 us = !cpu_online(cpu) ? -1ULL : state == HOSTACCT_CPU_IDLE ?/; s/\t\t\t\ta->acc\[i\] \+= v - a->high\[i\];/\t\t\t\ta->acc[i] = v;/; s/\t\t\t\ta->high\[i\] = v;\n\t\t\t\}\n/\t\t\t\ta->high[i] = v;\n\t\t\t} else {\n\t\t\t\ta->acc[i] = v;\n\t\t\t\ta->high[i] = v;\n\t\t\t}\n/~vm: build/selftests/hostacct_counters_test -t cpu_hotplug_monotonic
+vm-startup-from-fork~kmod/lifecycle.c~s/WRITE_ONCE\(l->startup_ns, now - l->exec_ns\);/WRITE_ONCE(l->startup_ns, now - l->start_ns);/~vm: selftests/hostacct_events_test.sh
+vmm-no-native-stop~kmod/lifecycle.c~s/\tif \(test_and_clear_bit\(HOSTACCT_LIFE_NATIVE, &l->flags\) \|\|\n\t    was == HOSTACCT_CLASS_NATIVE\)/\tif (0)/~vm: selftests/hostacct_events_test.sh
+hist-bounds~kmod/lifecycle.c~s/div_u64\(decade \* r10\[i\], 100\)/div_u64(decade * r10[i], 10)/~vm: selftests/hostacct_events_test.sh
 split-stateless~kmod/ledger.c~s/\tif \(e\) \{\n\t\tspin_lock\(&e->lock\);/\tif (0 \&\& e) {\n\t\tspin_lock(\&e->lock);/~vm: build/selftests/hostacct_counters_test -t split_monotonic_ratio_change
 EOF
 )
