@@ -534,5 +534,28 @@ print(f"{len(seqs)} events, seq {seqs[0] if seqs else '-'}..{seqs[-1] if seqs el
 sys.exit(0 if seqs and seqs == list(range(seqs[0], seqs[0] + len(seqs))) and not lost and len(seqs) >= 300 else 1)
 EOF
 
+# --- the module unloaded under a subscriber: it says so and exits 1
+"$HA" events --class kvm >"$T/gone.out" 2>"$T/gone.err" &
+gone=$!
+until_grep "$T/gone.out" '^TIME'
+for _ in $(seq 600); do
+	rmmod hostacct 2>/dev/null && break	# refused while a query runs
+	sleep 0.1
+done
+for _ in $(seq 600); do
+	kill -0 "$gone" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$gone" 2>/dev/null	# still there: a failure, not a hang
+wait "$gone"
+rc=$?
+insmod "$HOSTACCT_KO" || echo "# insmod failed"
+if [ $rc -eq 1 ] && grep -q 'module was unloaded' "$T/gone.err"; then
+	ok "the module unloaded under hostacct events: it says so and exits 1"
+else
+	notok "the module unloaded under hostacct events: it says so and exits 1" \
+		"exit $rc: $(cat "$T/gone.err")"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
